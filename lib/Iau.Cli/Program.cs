@@ -1,1 +1,1 @@
-return 0;
+return Iau.Cli.CliApp.Run(args);

@@ -105,7 +105,7 @@ internal static class LibTorchSharpLoader
         foreach (var file in Directory.EnumerateFiles(siblingsDir))
         {
             var name = Path.GetFileName(file);
-            if (name == FileName)
+            if (name == FileName || !name.Contains(".so", StringComparison.Ordinal))
             {
                 continue;
             }

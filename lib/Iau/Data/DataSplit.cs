@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Iau.Data;
+
+/// <summary>How the forget set is chosen.</summary>
+public enum ForgetMode
+{
+    /// <summary>A seeded random fraction of the training split.</summary>
+    Ratio,
+
+    /// <summary>Every training-split sample of one class (class-wise forgetting).</summary>
+    Class,
+
+    /// <summary>Indices the user gives (into the official training set).</summary>
+    Indices,
+}
+
+/// <summary>A forget request: which training samples to unlearn.</summary>
+/// <param name="Mode">How they are chosen.</param>
+/// <param name="Ratio">Fraction of the training split (Ratio mode), in (0, 1).</param>
+/// <param name="Class">The class to forget (Class mode).</param>
+/// <param name="Seed">Seed of the random choice (Ratio mode).</param>
+/// <param name="Indices">Indices into the official training set (Indices mode).</param>
+public sealed record ForgetRequest(ForgetMode Mode, double? Ratio = null, int? Class = null, int Seed = 0, IReadOnlyList<int>? Indices = null)
+{
+    /// <summary>The paper's default: a random 5% of the training split.</summary>
+    public static ForgetRequest Default { get; } = ByRatio(0.05, 0);
+
+    /// <summary>A seeded random fraction of the training split.</summary>
+    public static ForgetRequest ByRatio(double ratio, int seed) => new(ForgetMode.Ratio, Ratio: ratio, Seed: seed);
+
+    /// <summary>All training-split samples of class <paramref name="k"/>.</summary>
+    public static ForgetRequest ByClass(int k) => new(ForgetMode.Class, Class: k);
+
+    /// <summary>Explicit indices into the official training set.</summary>
+    public static ForgetRequest FromIndices(IReadOnlyList<int> indices) => new(ForgetMode.Indices, Indices: indices);
+
+    /// <summary>
+    /// Reads forget indices from a file: a JSON array of integers, or plain text with integers separated by
+    /// whitespace, commas or newlines ('#' starts a comment).
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is missing or holds something that is not an integer; names the file and line.</exception>
+    public static ForgetRequest FromFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataFormatException(path, "forget-indices file not found.");
+        }
+
+        var text = File.ReadAllText(path);
+        if (text.TrimStart().StartsWith('['))
+        {
+            try
+            {
+                return FromIndices(JsonSerializer.Deserialize<int[]>(text) ?? []);
+            }
+            catch (JsonException e)
+            {
+                throw new DataFormatException(path, $"not a JSON array of integers: {e.Message}", e);
+            }
+        }
+
+        var result = new List<int>();
+        var lineNo = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNo++;
+            var line = raw.Split('#')[0];
+            foreach (var tok in line.Split([' ', '\t', ',', '\r'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!int.TryParse(tok, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+                {
+                    throw new DataFormatException(path, $"line {lineNo}: '{tok}' is not an integer index.");
+                }
+
+                result.Add(v);
+            }
+        }
+
+        return FromIndices(result);
+    }
+}
+
+/// <summary>Options of <see cref="DataSplit.Create(LoadedDataset, SplitOptions)"/>.</summary>
+/// <param name="Seed">Seed of the train/valid shuffle.</param>
+/// <param name="ValidFraction">Fraction of the official training set held out for validation (paper: 0.2).</param>
+/// <param name="Forget">The forget request (paper default: random 5% of train).</param>
+public sealed record SplitOptions(int Seed = 0, double ValidFraction = 0.2, ForgetRequest? Forget = null);
+
+/// <summary>
+/// A reproducible split, as in the paper's code: the official training set shuffled with a seed and cut
+/// into train (80%) and valid (20%); the official test set as test; a forget set inside train; retain =
+/// train minus forget. All indices refer to rows of the official training set. Saved as JSON with the
+/// dataset's fingerprint so it reloads only against the same data.
+/// </summary>
+public sealed record DataSplit(
+    string Dataset,
+    string Fingerprint,
+    int OfficialTrainCount,
+    int TestCount,
+    int Seed,
+    double ValidFraction,
+    int[] Train,
+    int[] Valid,
+    ForgetMode ForgetMode,
+    double? ForgetRatio,
+    int? ForgetClass,
+    int ForgetSeed,
+    int[] Forget)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Train minus forget, in train order.</summary>
+    [JsonIgnore]
+    public int[] Retain
+    {
+        get
+        {
+            var f = Forget.ToHashSet();
+            return Train.Where(i => !f.Contains(i)).ToArray();
+        }
+    }
+
+    /// <summary>Makes the split of a loaded dataset.</summary>
+    public static DataSplit Create(LoadedDataset data, SplitOptions options) =>
+        Create(data.Info.Name, data.Fingerprint, data.Train.Labels, data.Test.Count, data.Info.Classes, options);
+
+    /// <summary>Makes a split from the official training labels alone.</summary>
+    /// <exception cref="ArgumentException">A fraction, class or index is invalid; the message names it.</exception>
+    public static DataSplit Create(string dataset, string fingerprint, IReadOnlyList<int> trainLabels, int testCount, int classes, SplitOptions options)
+    {
+        var n = trainLabels.Count;
+        if (options.ValidFraction is <= 0 or >= 1)
+        {
+            throw new ArgumentException($"Validation fraction {options.ValidFraction} must lie in (0, 1).", nameof(options));
+        }
+
+        var perm = TensorData.Permutation(n, options.Seed);
+        var validCount = (int)Math.Round(n * options.ValidFraction);
+        var train = perm[validCount..];
+        var valid = perm[..validCount];
+        Array.Sort(train);
+        Array.Sort(valid);
+        var forgetRequest = options.Forget ?? ForgetRequest.Default;
+        var forget = ChooseForget(forgetRequest, train, trainLabels, n, classes);
+        return new DataSplit(dataset, fingerprint, n, testCount, options.Seed, options.ValidFraction, train, valid,
+            forgetRequest.Mode, forgetRequest.Ratio, forgetRequest.Class, forgetRequest.Seed, forget);
+    }
+
+    /// <summary>The same train/valid split with another forget set.</summary>
+    public DataSplit WithForget(ForgetRequest request, IReadOnlyList<int> trainLabels, int classes) =>
+        this with
+        {
+            ForgetMode = request.Mode,
+            ForgetRatio = request.Ratio,
+            ForgetClass = request.Class,
+            ForgetSeed = request.Seed,
+            Forget = ChooseForget(request, Train, trainLabels, OfficialTrainCount, classes),
+        };
+
+    private static int[] ChooseForget(ForgetRequest r, int[] train, IReadOnlyList<int> labels, int n, int classes)
+    {
+        switch (r.Mode)
+        {
+            case ForgetMode.Ratio:
+                {
+                    var ratio = r.Ratio ?? throw new ArgumentException("Ratio mode needs a forget ratio.");
+                    if (ratio is <= 0 or >= 1)
+                    {
+                        throw new ArgumentException($"Forget ratio {ratio} must lie in (0, 1).");
+                    }
+
+                    var k = (int)Math.Round(train.Length * ratio);
+                    if (k < 1)
+                    {
+                        throw new ArgumentException($"Forget ratio {ratio} of {train.Length} training samples selects none.");
+                    }
+
+                    var order = TensorData.Permutation(train.Length, r.Seed);
+                    var chosen = order[..k].Select(i => train[i]).ToArray();
+                    Array.Sort(chosen);
+                    return chosen;
+                }
+
+            case ForgetMode.Class:
+                {
+                    var c = r.Class ?? throw new ArgumentException("Class mode needs a class.");
+                    if (c < 0 || c >= classes)
+                    {
+                        throw new ArgumentException($"Forget class {c} is outside [0, {classes}).");
+                    }
+
+                    var chosen = train.Where(i => labels[i] == c).ToArray();
+                    return chosen.Length > 0
+                        ? chosen
+                        : throw new ArgumentException($"Class {c} has no samples in the training split.");
+                }
+
+            case ForgetMode.Indices:
+                return ValidateIndices(r.Indices ?? [], train, n);
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(r), r.Mode, "Unknown forget mode.");
+        }
+    }
+
+    /// <summary>Checks user-given forget indices: non-empty, in range, no duplicates, all in the training split.</summary>
+    internal static int[] ValidateIndices(IReadOnlyList<int> indices, int[] train, int n)
+    {
+        if (indices.Count == 0)
+        {
+            throw new ArgumentException("The forget set is empty: give at least one index.");
+        }
+
+        static string Few(IEnumerable<int> xs)
+        {
+            var list = xs.Take(11).ToList();
+            return string.Join(", ", list.Take(10)) + (list.Count > 10 ? ", …" : string.Empty);
+        }
+
+        var outOfRange = indices.Where(i => i < 0 || i >= n).ToList();
+        if (outOfRange.Count > 0)
+        {
+            throw new ArgumentException(
+                $"{outOfRange.Count} forget indices are outside the official training set [0, {n}): {Few(outOfRange)}.");
+        }
+
+        var dups = indices.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (dups.Count > 0)
+        {
+            throw new ArgumentException($"{dups.Count} forget indices appear more than once: {Few(dups)}.");
+        }
+
+        var inTrain = train.ToHashSet();
+        var notTrain = indices.Where(i => !inTrain.Contains(i)).ToList();
+        if (notTrain.Count > 0)
+        {
+            throw new ArgumentException(
+                $"{notTrain.Count} forget indices are not in the training split (they are validation samples): {Few(notTrain)}.");
+        }
+
+        var result = indices.ToArray();
+        Array.Sort(result);
+        return result;
+    }
+
+    /// <summary>Writes the split as JSON, atomically (temporary file, then rename).</summary>
+    public void Save(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + $".{Environment.ProcessId}.tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    /// <summary>Reads a split saved by <see cref="Save"/>; with a dataset given, checks it was made from the same data.</summary>
+    /// <exception cref="DataFormatException">The file is missing, not a split, inconsistent, or made from other data.</exception>
+    public static DataSplit Load(string path, LoadedDataset? expected = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataFormatException(path, "split file not found.");
+        }
+
+        DataSplit? s;
+        try
+        {
+            s = JsonSerializer.Deserialize<DataSplit>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(path, $"not a valid split file: {e.Message}", e);
+        }
+
+        if (s is null || s.Train is null || s.Valid is null || s.Forget is null || s.Dataset is null || s.Fingerprint is null)
+        {
+            throw new DataFormatException(path, "not a valid split file: fields dataset, fingerprint, train, valid, forget are required.");
+        }
+
+        if (s.Train.Concat(s.Valid).Any(i => i < 0 || i >= s.OfficialTrainCount)
+            || s.Train.Intersect(s.Valid).Any()
+            || s.Forget.Except(s.Train).Any())
+        {
+            throw new DataFormatException(path, "inconsistent split: indices out of range, train and valid overlap, or forget not inside train.");
+        }
+
+        if (expected is not null && (expected.Info.Name != s.Dataset || expected.Fingerprint != s.Fingerprint))
+        {
+            throw new DataFormatException(path,
+                $"split was made for {s.Dataset} (fingerprint {s.Fingerprint}) but the data loaded is {expected.Info.Name} " +
+                $"(fingerprint {expected.Fingerprint}).");
+        }
+
+        return s;
+    }
+
+    /// <summary>Samples per class among the given official-training rows.</summary>
+    public static int[] ClassCounts(IReadOnlyList<int> labels, IEnumerable<int> rows, int classes)
+    {
+        var counts = new int[classes];
+        foreach (var r in rows)
+        {
+            counts[labels[r]]++;
+        }
+
+        return counts;
+    }
+}
