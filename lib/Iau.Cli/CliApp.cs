@@ -27,6 +27,12 @@ public static class CliApp
     /// <summary>Runs the command line; returns the exit code (0 success, 1 error, 2 usage).</summary>
     public static int Run(string[] args, IAnsiConsole? console = null, TextWriter? error = null)
     {
+        if (console is null && Console.IsOutputRedirected)
+        {
+            // Logs and CI: do not wrap lines at 80 columns.
+            AnsiConsole.Profile.Width = 200;
+        }
+
         var ctx = new CliContext(console ?? AnsiConsole.Console, error ?? Console.Error);
         var root = new RootCommand("IAU research kit: machine unlearning via influence approximation.")
         {
@@ -34,6 +40,7 @@ public static class CliApp
             ThreadsOption,
         };
         root.Subcommands.Add(DataCommands.Build(ctx));
+        root.Subcommands.Add(TrainCommand.Build(ctx));
 
         var parse = root.Parse(args);
         try
@@ -64,6 +71,22 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error)
     public TextWriter Error { get; } = error;
 
     public TextWriter Out { get; } = new AnsiTextWriter(console);
+
+    /// <summary>Cancelled on Ctrl+C: long runs stop cleanly (and can be resumed).</summary>
+    public CancellationToken Cancellation => Cancel.Token;
+
+    private CancellationTokenSource Cancel { get; } = CreateCancel();
+
+    private static CancellationTokenSource CreateCancel()
+    {
+        var cts = new CancellationTokenSource();
+        System.Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return cts;
+    }
 
     /// <summary>Initialises TorchSharp once (device, threads, seed) and notes the libstdc++ fix once on stderr.</summary>
     public RuntimeInfo InitRuntime(ParseResult parse, long seed)

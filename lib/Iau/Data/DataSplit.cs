@@ -128,6 +128,45 @@ public sealed record DataSplit(
         }
     }
 
+    /// <summary>
+    /// SHA-256 (16 hex chars) of the dataset fingerprint and the train/valid indices: what a model trained on
+    /// this split depends on (the forget set does not enter; checkpoints record this).
+    /// </summary>
+    [JsonIgnore]
+    public string TrainingFingerprint
+    {
+        get
+        {
+            using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            h.AppendData(System.Text.Encoding.UTF8.GetBytes(Dataset + "/" + Fingerprint));
+            h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Train.AsSpan()));
+            h.AppendData(BitConverter.GetBytes(-1));
+            h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Valid.AsSpan()));
+            return Convert.ToHexStringLower(h.GetHashAndReset())[..16];
+        }
+    }
+
+    /// <summary>
+    /// The same split restricted to the first <paramref name="train"/> training and <paramref name="valid"/>
+    /// validation rows (for quick runs); the forget set is re-chosen inside the smaller train by the same request.
+    /// </summary>
+    public DataSplit Limit(int train, int valid, IReadOnlyList<int> trainLabels, int classes)
+    {
+        if (train < 2 || valid < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(train), "A limited split needs at least 2 training and 1 validation samples.");
+        }
+
+        var limited = this with { Train = Train[..Math.Min(train, Train.Length)], Valid = Valid[..Math.Min(valid, Valid.Length)] };
+        var request = ForgetMode switch
+        {
+            ForgetMode.Ratio => ForgetRequest.ByRatio(ForgetRatio!.Value, ForgetSeed),
+            ForgetMode.Class => ForgetRequest.ByClass(ForgetClass!.Value),
+            _ => ForgetRequest.FromIndices(Forget.Where(limited.Train.Contains).ToArray()),
+        };
+        return limited.WithForget(request, trainLabels, classes);
+    }
+
     /// <summary>Makes the split of a loaded dataset.</summary>
     public static DataSplit Create(LoadedDataset data, SplitOptions options) =>
         Create(data.Info.Name, data.Fingerprint, data.Train.Labels, data.Test.Count, data.Info.Classes, options);
