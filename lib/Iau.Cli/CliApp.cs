@@ -42,6 +42,7 @@ public static class CliApp
         root.Subcommands.Add(DataCommands.Build(ctx));
         root.Subcommands.Add(TrainCommand.Build(ctx));
         root.Subcommands.Add(UnlearnCommand.Build(ctx));
+        root.Subcommands.Add(BenchCommand.Build(ctx));
 
         var parse = root.Parse(args);
         try

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Iau.Data;
+using Iau.Experiments;
+using Iau.Runtime;
+using Iau.Training;
+using Iau.Unlearning;
+using Spectre.Console;
+
+namespace Iau.Cli.Commands;
+
+/// <summary>`iau bench train` and `iau bench unlearn`: speed and memory, printed as tables (optionally Markdown).</summary>
+internal static class BenchCommand
+{
+    public static Command Build(CliContext ctx)
+    {
+        var bench = new Command("bench", "Measure speed and memory (results go to environment.md, never into tests).");
+        var markdown = new Option<string?>("--markdown") { Description = "Also write the table as Markdown to this file." };
+
+        var samples = new Option<int>("--samples") { Description = "Training samples per throughput measurement.", DefaultValueFactory = _ => 12_800 };
+        var train = new Command("train", "Samples/s of plain and GR training of LeNet5 on Fashion-MNIST (batch 64), evaluation samples/s, peak memory.") { samples, markdown };
+        train.SetAction(parse =>
+        {
+            var rt = ctx.InitRuntime(parse, 0);
+            var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
+            using var tensors = SplitData.Create(data, DataSplit.Create(data, new SplitOptions()), IauRuntime.Device);
+            var rows = Benchmarks.Train(tensors, "lenet5", parse.GetValue(samples), Log(ctx));
+            Print(ctx, rt, "iau bench train", rows, parse.GetValue(markdown));
+            return 0;
+        });
+        bench.Subcommands.Add(train);
+
+        var model = new Option<string?>("--model") { Description = "GR-trained checkpoint to unlearn from (default: train LeNet5 with GR α=0.005 first)." };
+        var epochs = new Option<int>("--train-epochs") { Description = "Epochs of the GR training when no --model is given.", DefaultValueFactory = _ => 3 };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods, or 'all'.", DefaultValueFactory = _ => "all" };
+        var retrainEpochs = new Option<int?>("--retrain-max-epochs") { Description = "Cap Retrain's epochs (default: the recipe's, with early stopping)." };
+        var unlearn = new Command("unlearn", "Seconds of each method's unlearning step on Fashion-MNIST/LeNet5 (GR-trained, 5% forget), one epoch, Retrain, peak memory.")
+        {
+            model, epochs, methods, retrainEpochs, markdown,
+        };
+        unlearn.SetAction(parse =>
+        {
+            var rt = ctx.InitRuntime(parse, 0);
+            var ckpt = parse.GetValue(model);
+            if (ckpt is null)
+            {
+                ckpt = Path.Combine(Path.GetTempPath(), $"iau-bench-{Environment.ProcessId}.ckpt");
+                var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
+                using var tensors = SplitData.Create(data, DataSplit.Create(data, new SplitOptions()), IauRuntime.Device);
+                ctx.Console.WriteLine($"training LeNet5 with GR α=0.005 for {parse.GetValue(epochs)} epochs (with the stored gradient) ...");
+                var recipe = TrainingOptions.PaperWithGr with { MaxEpochs = parse.GetValue(epochs) };
+                TrainedModel.Train(tensors, new TrainSpec("lenet5", recipe, StoreGradient: true), ckpt, cancellationToken: ctx.Cancellation);
+            }
+
+            var names = parse.GetValue(methods)!.Trim() == "all"
+                ? UnlearningMethods.Names.ToArray()
+                : parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var list = names.Select(n => n == "retrain" && parse.GetValue(retrainEpochs) is int cap
+                ? UnlearningMethods.Create(n, MethodSettings.Parse([$"max-epochs={cap}"]))
+                : UnlearningMethods.Create(n)).ToList();
+            using var session = UnlearnSession.Open(ckpt, null, new LoadOptions(AllowDownload: false), device: IauRuntime.Device);
+            var rows = Benchmarks.Unlearn(session, list, Log(ctx), ctx.Cancellation);
+            Print(ctx, rt, $"iau bench unlearn ({session.Data.Forget.Count:N0} forget, {session.Data.Retain.Count:N0} retain)", rows, parse.GetValue(markdown));
+            return 0;
+        });
+        bench.Subcommands.Add(unlearn);
+        return bench;
+    }
+
+    private static SyncProgress<string> Log(CliContext ctx) => new(s => ctx.Error.WriteLine($"bench: {s}"));
+
+    private static void Print(CliContext ctx, RuntimeInfo rt, string title, IReadOnlyList<BenchRow> rows, string? markdownPath)
+    {
+        var machine = string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessorCount} cores, {rt.Threads} threads, device {rt.Device}, TorchSharp {rt.TorchSharpVersion}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+        var t = new Table().Title(Markup.Escape(title)).AddColumns("measurement", "value", "unit", "peak RSS (MiB)", "notes");
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"`{title}` — {machine}").AppendLine();
+        md.AppendLine("| measurement | value | unit | peak RSS (MiB) | notes |").AppendLine("|---|---:|---|---:|---|");
+        foreach (var r in rows)
+        {
+            var v = r.Value.ToString(r.Value >= 100 ? "N0" : "G4", CultureInfo.InvariantCulture);
+            var mem = r.PeakMemoryMiB?.ToString("N0", CultureInfo.InvariantCulture) ?? "-";
+            t.AddRow(Markup.Escape(r.Name), v, r.Unit, mem, Markup.Escape(r.Notes));
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {v} | {r.Unit} | {mem} | {r.Notes} |");
+        }
+
+        ctx.Console.Write(t);
+        ctx.Console.WriteLine(machine);
+        if (markdownPath is not null)
+        {
+            var tmp = markdownPath + ".tmp";
+            File.WriteAllText(tmp, md.ToString());
+            File.Move(tmp, markdownPath, overwrite: true);
+            ctx.Console.WriteLine($"markdown: {markdownPath}");
+        }
+    }
+}

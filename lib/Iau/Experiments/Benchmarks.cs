@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using Iau.Data;
+using Iau.Models;
+using Iau.Runtime;
+using Iau.Training;
+using Iau.Unlearning;
+using TorchSharp;
+
+namespace Iau.Experiments;
+
+/// <summary>One measured quantity of a benchmark.</summary>
+/// <param name="Name">What was measured.</param>
+/// <param name="Value">The number.</param>
+/// <param name="Unit">Its unit.</param>
+/// <param name="PeakMemoryMiB">Peak resident memory of the process during that phase (MiB), or null.</param>
+/// <param name="Notes">Context (sizes, epochs, comparisons).</param>
+public sealed record BenchRow(string Name, double Value, string Unit, double? PeakMemoryMiB, string Notes);
+
+/// <summary>
+/// The benchmarks behind `iau bench`: throughput of training and evaluation, and the time and memory of
+/// every unlearning method. They measure; they assert nothing (targets are compared in the report).
+/// </summary>
+public static class Benchmarks
+{
+    /// <summary>
+    /// Training throughput of LeNet5 (batch 64) plain and with gradient restriction, and evaluation
+    /// throughput, each after a warm-up, on the first <paramref name="samples"/> training samples.
+    /// </summary>
+    public static IReadOnlyList<BenchRow> Train(SplitData data, string model = "lenet5", int samples = 12_800, IProgress<string>? progress = null)
+    {
+        var rows = new List<BenchRow>();
+        var n = Math.Min(samples, data.Train.Count);
+        using var subset = data.Train.Subset(Enumerable.Range(0, n).ToArray());
+        using var warm = data.Train.Subset(Enumerable.Range(0, Math.Min(640, n)).ToArray());
+        foreach (var alpha in new[] { 0.0, TrainingOptions.PaperGrAlpha })
+        {
+            var label = alpha == 0 ? "plain" : $"GR α={alpha.ToString(CultureInfo.InvariantCulture)}";
+            progress?.Report($"training {model} ({label}) on {n:N0} samples");
+            using var m = NewModel(data, model);
+            var recipe = TrainingOptions.Paper with { MaxEpochs = 1, Patience = null, GrAlpha = alpha };
+            new Trainer(recipe).Train(m, warm);
+            MemoryProbe.ResetPeak();
+            var result = new Trainer(recipe with { Seed = 1 }).Train(m, subset);
+            var epoch = result.History[^1];
+            rows.Add(new BenchRow($"train {model} {label}, batch 64", epoch.SamplesPerSecond, "samples/s", PeakMiB(),
+                string.Create(CultureInfo.InvariantCulture, $"{n:N0} samples in {epoch.TrainSeconds:F2} s")));
+        }
+
+        using (var m = NewModel(data, model))
+        {
+            progress?.Report($"evaluating {model} on {data.Test.Count:N0} test samples");
+            Evaluator.Evaluate(m, data.Test);
+            MemoryProbe.ResetPeak();
+            var watch = Stopwatch.StartNew();
+            Evaluator.Evaluate(m, data.Test);
+            watch.Stop();
+            rows.Add(new BenchRow($"evaluate {model} (chunks of {Evaluator.DefaultChunkSize})", data.Test.Count / watch.Elapsed.TotalSeconds, "samples/s", PeakMiB(),
+                string.Create(CultureInfo.InvariantCulture, $"{data.Test.Count:N0} samples in {watch.Elapsed.TotalSeconds:F2} s")));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The unlearning step of each method on the session's forget set, the time of one training epoch on
+    /// D_r with the original's recipe, and IAU's peak memory on growing retain sets.
+    /// </summary>
+    public static IReadOnlyList<BenchRow> Unlearn(UnlearnSession session, IReadOnlyList<IUnlearningMethod> methods, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<BenchRow>();
+        var d = session.Data;
+        var recipe = session.Checkpoint.Metadata.Training ?? TrainingOptions.PaperWithGr;
+        var times = new Dictionary<string, double>(StringComparer.Ordinal);
+
+        progress?.Report("one training epoch on D_r with the original's recipe");
+        using (var m = NewModel(d, session.Checkpoint.Model.Architecture))
+        {
+            MemoryProbe.ResetPeak();
+            var r = new Trainer(recipe with { MaxEpochs = 1, Patience = null }).Train(m, d.Retain, cancellationToken: cancellationToken);
+            rows.Add(new BenchRow("one training epoch on D_r", r.History[^1].TrainSeconds, "s", PeakMiB(),
+                string.Create(CultureInfo.InvariantCulture, $"{d.Retain.Count:N0} samples, GR α {recipe.GrAlpha:G3}")));
+        }
+
+        foreach (var method in methods)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report($"unlearning with {method.Name}");
+            MemoryProbe.ResetPeak();
+            var (outcome, result) = session.Run(method, 0, cancellationToken: cancellationToken);
+            using (result)
+            {
+                times[method.Name] = outcome.Seconds;
+                var notes = string.Create(CultureInfo.InvariantCulture, $"TA {outcome.TestAccuracy:F4}, RA {outcome.RetainAccuracy:F4}, FA {outcome.ForgetAccuracy:F4}, {outcome.Steps} step(s)");
+                if (outcome.Notes.TryGetValue("epochs", out var epochs))
+                {
+                    notes += $", {epochs} epochs";
+                }
+
+                rows.Add(new BenchRow($"unlearn: {method.Name}", outcome.Seconds, "s", PeakMiB(), notes));
+            }
+        }
+
+        void Ratio(string name, string slow, string fast)
+        {
+            if (times.TryGetValue(slow, out var s) && times.TryGetValue(fast, out var f) && f > 0)
+            {
+                rows.Add(new BenchRow(name, s / f, "×", null, $"{slow} time / {fast} time"));
+            }
+        }
+
+        Ratio("speed-up of IAU over Retrain", "retrain", "iau");
+        Ratio("speed-up of IAU over Fisher forgetting", "fisher", "iau");
+        Ratio("speed-up of cached IAU over IAU", "iau", "iau-cached");
+
+        // IAU's memory must not grow with |D|: same forget set, retain sets of growing size.
+        foreach (var fraction in new[] { 0.25, 0.5, 1.0 })
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = (int)(d.Retain.Count * fraction);
+            using var retain = d.Retain.Subset(Enumerable.Range(0, count).ToArray());
+            var before = MemoryProbe.CurrentBytes();
+            MemoryProbe.ResetPeak();
+            using var r = Unlearner.Run(new IauMethod(), session.Checkpoint.Model, new UnlearningData(d.Forget, retain), cancellationToken: cancellationToken);
+            var delta = (MemoryProbe.PeakBytes() - before) / (1024.0 * 1024.0);
+            rows.Add(new BenchRow($"IAU peak memory above baseline, |D_r| = {count:N0}", delta, "MiB", PeakMiB(),
+                string.Create(CultureInfo.InvariantCulture, $"{r.Seconds:F2} s")));
+        }
+
+        return rows;
+    }
+
+    private static IauModel NewModel(SplitData data, string model)
+    {
+        var m = ModelFactory.Create(model, data.Dataset.Info.InputShape.Select(x => (long)x).ToArray(), data.Dataset.Info.Classes, 0);
+        m.to(data.Train.Features.device);
+        return m;
+    }
+
+    private static double? PeakMiB() => MemoryProbe.Available ? MemoryProbe.PeakBytes() / (1024.0 * 1024.0) : null;
+}
