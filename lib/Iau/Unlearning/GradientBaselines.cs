@@ -1,7 +1,190 @@
+using System.Globalization;
+using Iau.Data;
+using Iau.Influence;
+using Iau.Models;
+using Iau.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
 namespace Iau.Unlearning;
 
 /// <summary>Registry entries of the gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher).</summary>
 internal static class GradientBaselines
 {
-    internal static IReadOnlyList<MethodEntry> Entries { get; } = [];
+    internal static IReadOnlyList<MethodEntry> Entries { get; } =
+    [
+        new("ft", "Fine-tune on D_r only (Unlearn-Sparse reference: 10 epochs SGD lr 0.01, momentum 0.9, wd 5e-4)",
+            FineTuneOptions.Reference.Help(),
+            s => new FineTuneMethod(FineTuneOptions.FromSettings(s))),
+        new("ga", "Gradient ascent on the forget loss, D_f only (Unlearn-Sparse reference: 5 epochs SGD lr 1e-4)",
+            GradientAscentOptions.Reference.Help(),
+            s => new GradientAscentMethod(GradientAscentOptions.FromSettings(s))),
+        new("neggrad+", "NegGrad+ (Kurmanji et al. 2023): minimise β·L_r − (1−β)·L_f on paired D_r/D_f batches",
+            NegGradPlusOptions.Reference.Help(),
+            s => new NegGradPlusMethod(NegGradPlusOptions.FromSettings(s))),
+        new("l1sparse", "ℓ1-sparse unlearning (Jia et al. 2023): fine-tune on D_r with γ_t·‖θ‖₁, γ decaying linearly",
+            L1SparseOptions.Reference.Help(),
+            s => new L1SparseMethod(L1SparseOptions.FromSettings(s))),
+        new("salun", "SalUn (Fan et al. 2024): saliency mask from ∇L_f, random labels on D_f + true labels on D_r, masked updates",
+            SalUnOptions.Reference.Help(),
+            s => new SalUnMethod(SalUnOptions.FromSettings(s))),
+        new("scrub", "SCRUB (Kurmanji et al. 2023): teacher–student; max-steps on D_f (KL), min-steps on D_r (γ·CE + α·KL)",
+            ScrubOptions.Reference.Help(),
+            s => new ScrubMethod(ScrubOptions.FromSettings(s))),
+        new("fisher", "Fisher forgetting (Golatkar et al. 2020): θ + sqrt(α/F_r)·N(0,1), per-sample, per-class diagonal Fisher",
+            FisherForgettingOptions.Reference.Help(),
+            s => new FisherForgettingMethod(FisherForgettingOptions.FromSettings(s))),
+    ];
+}
+
+/// <summary>Shared pieces of the epoch-based baselines: seeding, batches, optimizer steps, checks.</summary>
+internal static class BaselineSupport
+{
+    /// <summary>Independent seed streams of one method (retain order, forget order, random labels, …).</summary>
+    internal const int RetainStream = 1;
+
+    /// <summary>Seed stream of the forget-set batch order.</summary>
+    internal const int ForgetStream = 2;
+
+    /// <summary>Seed stream of SalUn's random labels.</summary>
+    internal const int LabelStream = 3;
+
+    /// <summary>Seed of <paramref name="stream"/> in 0-based epoch <paramref name="epoch"/>.</summary>
+    internal static int Seed(int seed, int stream, int epoch) => Trainer.EpochSeed(Trainer.EpochSeed(seed, stream), epoch + 1);
+
+    /// <summary>Seeded shuffled mini-batches of <paramref name="data"/> (the caller disposes each pair).</summary>
+    internal static IEnumerable<(Tensor X, Tensor Y)> Batches(TensorData data, int batchSize, int seed, int stream, int epoch) =>
+        data.Batches(batchSize, shuffle: true, Seed(seed, stream, epoch));
+
+    /// <summary>zero_grad, backward, step.</summary>
+    internal static void Descend(OptimizerHelper optimizer, Tensor loss)
+    {
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+    }
+
+    /// <summary>Sets every parameter group's learning rate.</summary>
+    internal static void SetLearningRate(OptimizerHelper optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+    }
+
+    /// <summary>‖θ‖₁ over the given parameters (a scalar in the caller's scope, differentiable).</summary>
+    internal static Tensor L1Norm(IReadOnlyList<Parameter> parameters)
+    {
+        Tensor? sum = null;
+        foreach (var p in parameters)
+        {
+            var term = p.abs().sum();
+            sum = sum is null ? term : sum + term;
+        }
+
+        return sum ?? tensor(0f);
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is at least <paramref name="min"/>.</summary>
+    internal static void AtLeast(string name, int value, int min)
+    {
+        if (value < min)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {min}.");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is finite and positive.</summary>
+    internal static void Positive(string name, double value)
+    {
+        if (!(value > 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and finite.");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is finite and non-negative.</summary>
+    internal static void NonNegative(string name, double value)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be non-negative and finite.");
+        }
+    }
+
+    /// <summary>Throws unless the model has something to train.</summary>
+    internal static IReadOnlyList<Parameter> TrainableOrThrow(IauModel model)
+    {
+        var parameters = Gradients.Trainable(model);
+        return parameters.Count > 0 ? parameters : throw new ArgumentException("The model has no trainable parameters.", nameof(model));
+    }
+
+    /// <summary>A number in the invariant culture, for notes.</summary>
+    internal static string Note(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A procedure whose step is one epoch of mini-batch training on the working copy: the model is put in
+/// train mode for the epoch (batch norm uses and updates batch statistics, as in the reference code) and
+/// its mode is restored afterwards; libtorch's global generator is re-seeded per epoch so that nothing
+/// depends on a running random stream.
+/// </summary>
+internal abstract class EpochProcedure : IUnlearningProcedure
+{
+    private readonly Dictionary<string, string> notes = new(StringComparer.Ordinal);
+    private readonly int epochs;
+
+    protected EpochProcedure(IauModel model, UnlearningData data, UnlearningContext context, int epochs)
+    {
+        Model = model;
+        Data = data;
+        Context = context;
+        this.epochs = epochs;
+        Parameters = BaselineSupport.TrainableOrThrow(model);
+    }
+
+    public int TotalSteps => epochs;
+
+    public string StepUnit => "epoch";
+
+    public IauModel Result => Model;
+
+    public IReadOnlyDictionary<string, string> Notes => notes;
+
+    protected IauModel Model { get; }
+
+    protected UnlearningData Data { get; }
+
+    protected UnlearningContext Context { get; }
+
+    protected IReadOnlyList<Parameter> Parameters { get; }
+
+    protected Dictionary<string, string> NoteMap => notes;
+
+    public bool Step(int index, CancellationToken cancellationToken)
+    {
+        random.manual_seed(BaselineSupport.Seed(Context.Seed, 0, index));
+        var wasTraining = Model.training;
+        Model.train();
+        try
+        {
+            RunEpoch(index, cancellationToken);
+        }
+        finally
+        {
+            Model.train(wasTraining);
+        }
+
+        notes["epochs"] = (index + 1).ToString(CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    public virtual void Dispose()
+    {
+    }
+
+    /// <summary>One epoch (0-based <paramref name="epoch"/>); dispose each batch (attach it to a per-batch scope).</summary>
+    protected abstract void RunEpoch(int epoch, CancellationToken cancellationToken);
 }

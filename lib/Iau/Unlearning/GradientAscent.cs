@@ -1,0 +1,116 @@
+using Iau.Models;
+using Iau.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Iau.Unlearning;
+
+/// <summary>
+/// Settings of gradient ascent (GA). Defaults are the Unlearn-Sparse reference (Jia et al. 2023,
+/// github OPTML-Group/Unlearn-Sparse: README "GA" command, unlearn/GA.py, arg_parser.py): 5 epochs of SGD
+/// on −CE over D_f, lr 1e-4, momentum 0.9, weight decay 5e-4, batch 256.
+/// </summary>
+/// <param name="Epochs">Passes over D_f (one per step).</param>
+/// <param name="LearningRate">SGD step size.</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">SGD weight decay (applied as in the reference, i.e. it still shrinks θ).</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+public sealed record GradientAscentOptions(
+    int Epochs = 5,
+    double LearningRate = 1e-4,
+    double Momentum = 0.9,
+    double WeightDecay = 5e-4,
+    int BatchSize = 256)
+{
+    /// <summary>The reference settings.</summary>
+    public static GradientAscentOptions Reference { get; } = new();
+
+    /// <summary>Reads epochs, lr, momentum, weight-decay, batch (defaults: <see cref="Reference"/>).</summary>
+    public static GradientAscentOptions FromSettings(MethodSettings s)
+    {
+        var d = Reference;
+        return new GradientAscentOptions(
+            s.Int("epochs", d.Epochs),
+            s.Double("lr", d.LearningRate),
+            s.Double("momentum", d.Momentum),
+            s.Double("weight-decay", d.WeightDecay),
+            s.Int("batch", d.BatchSize));
+    }
+
+    /// <summary>The option keys with these values, for help texts.</summary>
+    public string Help() => FormattableString.Invariant(
+        $"epochs={Epochs} lr={LearningRate} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize}");
+
+    /// <summary>Throws naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
+        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
+        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
+        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
+        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
+    }
+}
+
+/// <summary>
+/// Gradient ascent (GA): undo the training on the forget set by ascending its loss:
+/// <code>
+///     θ ← SGD-step(θ, −∇ L̄_f(θ; batch)),   for every mini-batch of D_f, for E epochs
+/// </code>
+/// (descending −CE, as the reference does). D_r is not used. One step = one epoch.
+/// Defaults: <see cref="GradientAscentOptions"/> (Unlearn-Sparse reference).
+/// </summary>
+public sealed class GradientAscentMethod : IUnlearningMethod
+{
+    /// <summary>A gradient-ascent method (settings validated here).</summary>
+    public GradientAscentMethod(GradientAscentOptions? options = null)
+    {
+        Options = options ?? GradientAscentOptions.Reference;
+        Options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public GradientAscentOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name => "ga";
+
+    /// <inheritdoc />
+    public string Describe() => FormattableString.Invariant(
+        $"GA: {Options.Epochs} epoch(s) ascending L_f on D_f, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
+
+    /// <inheritdoc />
+    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    {
+        return new Procedure(Options, model, data, context);
+    }
+
+    private sealed class Procedure : EpochProcedure
+    {
+        private readonly GradientAscentOptions o;
+        private readonly OptimizerHelper optimizer;
+
+        public Procedure(GradientAscentOptions o, IauModel model, UnlearningData data, UnlearningContext context)
+            : base(model, data, context, o.Epochs)
+        {
+            this.o = o;
+            optimizer = OptimizerFactory.Create(OptimizerKind.Sgd, Parameters, o.LearningRate, o.Momentum, o.WeightDecay);
+        }
+
+        public override void Dispose() => optimizer.Dispose();
+
+        protected override void RunEpoch(int epoch, CancellationToken cancellationToken)
+        {
+            foreach (var (x, y) in BaselineSupport.Batches(Data.Forget, o.BatchSize, Context.Seed, BaselineSupport.ForgetStream, epoch))
+            {
+                using var scope = NewDisposeScope();
+                scope.Attach(x);
+                scope.Attach(y);
+                cancellationToken.ThrowIfCancellationRequested();
+                BaselineSupport.Descend(optimizer, -F.cross_entropy(Model.call(x), y));
+            }
+        }
+    }
+}

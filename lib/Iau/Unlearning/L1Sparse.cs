@@ -1,0 +1,152 @@
+using Iau.Models;
+using Iau.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Iau.Unlearning;
+
+/// <summary>
+/// Settings of ℓ1-sparse unlearning. Defaults follow Jia et al. 2023 ("Model Sparsity Can Simplify Machine
+/// Unlearning", github OPTML-Group/Unlearn-Sparse: unlearn/FT.py FT_l1 via FT_prune, README "l1-sparse"
+/// command): the FT recipe (10 epochs, SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256) plus
+/// γ·‖θ‖₁ with γ = 5e-4, the value the paper reports, decayed linearly over the epochs
+/// (γ_e = γ·(1 − e/(E − no_l1_epochs)) for 0-based epoch e, 0 in the last no_l1_epochs epochs).
+/// The repository's command line takes γ as --alpha.
+/// </summary>
+/// <param name="Epochs">Passes over D_r (one per step).</param>
+/// <param name="LearningRate">SGD step size.</param>
+/// <param name="Gamma">γ, the initial weight of ‖θ‖₁.</param>
+/// <param name="NoL1Epochs">Final epochs without the penalty (reference --no-l1-epochs, default 0).</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">SGD weight decay.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+public sealed record L1SparseOptions(
+    int Epochs = 10,
+    double LearningRate = 0.01,
+    double Gamma = 5e-4,
+    int NoL1Epochs = 0,
+    double Momentum = 0.9,
+    double WeightDecay = 5e-4,
+    int BatchSize = 256)
+{
+    /// <summary>The reference settings.</summary>
+    public static L1SparseOptions Reference { get; } = new();
+
+    /// <summary>Reads epochs, lr, gamma, no-l1-epochs, momentum, weight-decay, batch.</summary>
+    public static L1SparseOptions FromSettings(MethodSettings s)
+    {
+        var d = Reference;
+        return new L1SparseOptions(
+            s.Int("epochs", d.Epochs),
+            s.Double("lr", d.LearningRate),
+            s.Double("gamma", d.Gamma),
+            s.Int("no-l1-epochs", d.NoL1Epochs),
+            s.Double("momentum", d.Momentum),
+            s.Double("weight-decay", d.WeightDecay),
+            s.Int("batch", d.BatchSize));
+    }
+
+    /// <summary>The option keys with these values, for help texts.</summary>
+    public string Help() => FormattableString.Invariant(
+        $"epochs={Epochs} lr={LearningRate} gamma={Gamma} no-l1-epochs={NoL1Epochs} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize}");
+
+    /// <summary>γ in 0-based epoch <paramref name="epoch"/> (the reference's linear decay).</summary>
+    public double GammaAt(int epoch)
+    {
+        var decayEpochs = Epochs - NoL1Epochs;
+        if (decayEpochs == 0)
+        {
+            return Gamma;
+        }
+
+        return epoch < decayEpochs ? Gamma * (1 - ((double)epoch / decayEpochs)) : 0;
+    }
+
+    /// <summary>Throws naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
+        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
+        BaselineSupport.NonNegative(nameof(Gamma), Gamma);
+        if (NoL1Epochs < 0 || NoL1Epochs > Epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(NoL1Epochs), NoL1Epochs, "no-l1-epochs must lie in [0, epochs].");
+        }
+
+        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
+        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
+        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
+    }
+}
+
+/// <summary>
+/// ℓ1-sparse unlearning (Jia et al. 2023): fine-tuning on D_r with a sparsity penalty that pushes the model
+/// towards a sparse solution, where approximate unlearning is closer to retraining:
+/// <code>
+///     L(θ) = L̄_r(θ; batch) + γ_e · ‖θ‖₁,   γ_e = γ·(1 − e/E)   (linear decay over the epochs)
+/// </code>
+/// ‖θ‖₁ sums over every trainable parameter (weights and biases), as the reference's
+/// l1_regularization does. One step = one epoch. Defaults: <see cref="L1SparseOptions"/>.
+/// </summary>
+public sealed class L1SparseMethod : IUnlearningMethod
+{
+    /// <summary>An ℓ1-sparse method (settings validated here).</summary>
+    public L1SparseMethod(L1SparseOptions? options = null)
+    {
+        Options = options ?? L1SparseOptions.Reference;
+        Options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public L1SparseOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name => "l1sparse";
+
+    /// <inheritdoc />
+    public string Describe() => FormattableString.Invariant(
+        $"l1-sparse: {Options.Epochs} epoch(s) on D_r + γ·‖θ‖₁ (γ {Options.Gamma:G3}, linear decay), SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
+
+    /// <inheritdoc />
+    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    {
+        return new Procedure(Options, model, data, context);
+    }
+
+    private sealed class Procedure : EpochProcedure
+    {
+        private readonly L1SparseOptions o;
+        private readonly OptimizerHelper optimizer;
+
+        public Procedure(L1SparseOptions o, IauModel model, UnlearningData data, UnlearningContext context)
+            : base(model, data, context, o.Epochs)
+        {
+            this.o = o;
+            optimizer = OptimizerFactory.Create(OptimizerKind.Sgd, Parameters, o.LearningRate, o.Momentum, o.WeightDecay);
+        }
+
+        public override void Dispose() => optimizer.Dispose();
+
+        protected override void RunEpoch(int epoch, CancellationToken cancellationToken)
+        {
+            var gamma = o.GammaAt(epoch);
+            NoteMap[$"gamma epoch {epoch + 1}"] = BaselineSupport.Note(gamma);
+            foreach (var (x, y) in BaselineSupport.Batches(Data.Retain, o.BatchSize, Context.Seed, BaselineSupport.RetainStream, epoch))
+            {
+                using var scope = NewDisposeScope();
+                scope.Attach(x);
+                scope.Attach(y);
+                cancellationToken.ThrowIfCancellationRequested();
+                var loss = F.cross_entropy(Model.call(x), y);
+                if (gamma > 0)
+                {
+                    loss = loss + (gamma * BaselineSupport.L1Norm(Parameters));
+                }
+
+                BaselineSupport.Descend(optimizer, loss);
+            }
+        }
+    }
+}

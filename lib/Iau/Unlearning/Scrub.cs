@@ -1,0 +1,227 @@
+using System.Globalization;
+using Iau.Models;
+using Iau.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Iau.Unlearning;
+
+/// <summary>
+/// Settings of SCRUB. Defaults are Kurmanji et al. 2023's CIFAR-10 ResNet-18 configuration
+/// (github meghdadk/SCRUB, large_scale_unlearning.ipynb "SCRUB Forgetting" cell): SGD, lr 5e-4,
+/// momentum 0.9, weight decay 5e-4, 3 epochs of which the first 2 include a max-step, γ = 0.99 (CE weight),
+/// α = 0.001 (KL weight), KD temperature 4, learning-rate decay ×0.1 after epochs 3, 5, 9, batch sizes
+/// 128 (retain, sgda_batch_size) and 32 (forget, del_batch_size). SGDA smoothing is off there (0) and is
+/// not implemented.
+/// </summary>
+/// <param name="Epochs">Epochs (one per step): a max-pass over D_f while epoch ≤ msteps, then a min-pass over D_r.</param>
+/// <param name="MaxSteps">msteps: the 1-based epochs 1..msteps include a max-pass.</param>
+/// <param name="LearningRate">Initial SGD step size.</param>
+/// <param name="Alpha">α, weight of the KL term in the min-step.</param>
+/// <param name="Gamma">γ, weight of the cross-entropy term in the min-step.</param>
+/// <param name="Temperature">Distillation temperature T.</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">SGD weight decay.</param>
+/// <param name="BatchSize">Retain mini-batch size.</param>
+/// <param name="ForgetBatchSize">Forget mini-batch size.</param>
+/// <param name="LrDecayEpochs">The learning rate is multiplied by LrDecayRate once for every milestone the 1-based epoch exceeds.</param>
+/// <param name="LrDecayRate">Decay factor per milestone.</param>
+public sealed record ScrubOptions(
+    int Epochs = 3,
+    int MaxSteps = 2,
+    double LearningRate = 5e-4,
+    double Alpha = 0.001,
+    double Gamma = 0.99,
+    double Temperature = 4,
+    double Momentum = 0.9,
+    double WeightDecay = 5e-4,
+    int BatchSize = 128,
+    int ForgetBatchSize = 32,
+    IReadOnlyList<int>? LrDecayEpochs = null,
+    double LrDecayRate = 0.1)
+{
+    /// <summary>The reference's learning-rate milestones.</summary>
+    public static IReadOnlyList<int> DefaultLrDecayEpochs { get; } = [3, 5, 9];
+
+    /// <summary>The reference settings.</summary>
+    public static ScrubOptions Reference { get; } = new();
+
+    /// <summary>The milestones in effect.</summary>
+    public IReadOnlyList<int> EffectiveLrDecayEpochs => LrDecayEpochs ?? DefaultLrDecayEpochs;
+
+    /// <summary>Reads epochs, msteps, lr, alpha, gamma, kd-t, momentum, weight-decay, batch, forget-batch, lr-decay-epochs (comma list), lr-decay-rate.</summary>
+    public static ScrubOptions FromSettings(MethodSettings s)
+    {
+        var d = Reference;
+        var milestones = s.String("lr-decay-epochs", string.Join(',', d.EffectiveLrDecayEpochs));
+        return new ScrubOptions(
+            s.Int("epochs", d.Epochs),
+            s.Int("msteps", d.MaxSteps),
+            s.Double("lr", d.LearningRate),
+            s.Double("alpha", d.Alpha),
+            s.Double("gamma", d.Gamma),
+            s.Double("kd-t", d.Temperature),
+            s.Double("momentum", d.Momentum),
+            s.Double("weight-decay", d.WeightDecay),
+            s.Int("batch", d.BatchSize),
+            s.Int("forget-batch", d.ForgetBatchSize),
+            ParseMilestones(milestones),
+            s.Double("lr-decay-rate", d.LrDecayRate));
+    }
+
+    /// <summary>The option keys with these values, for help texts.</summary>
+    public string Help() => FormattableString.Invariant(
+        $"epochs={Epochs} msteps={MaxSteps} lr={LearningRate} alpha={Alpha} gamma={Gamma} kd-t={Temperature} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize} forget-batch={ForgetBatchSize} lr-decay-epochs={string.Join(',', EffectiveLrDecayEpochs)} lr-decay-rate={LrDecayRate}");
+
+    /// <summary>The learning rate of 1-based epoch <paramref name="epoch"/> (the reference's adjust_learning_rate).</summary>
+    public double LearningRateAt(int epoch)
+    {
+        var passed = EffectiveLrDecayEpochs.Count(m => epoch > m);
+        return passed > 0 ? LearningRate * Math.Pow(LrDecayRate, passed) : LearningRate;
+    }
+
+    /// <summary>Throws naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
+        BaselineSupport.AtLeast(nameof(MaxSteps), MaxSteps, 0);
+        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
+        BaselineSupport.NonNegative(nameof(Alpha), Alpha);
+        BaselineSupport.NonNegative(nameof(Gamma), Gamma);
+        BaselineSupport.Positive(nameof(Temperature), Temperature);
+        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
+        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
+        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
+        BaselineSupport.AtLeast(nameof(ForgetBatchSize), ForgetBatchSize, 1);
+        BaselineSupport.Positive(nameof(LrDecayRate), LrDecayRate);
+    }
+
+    private static int[] ParseMilestones(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new ArgumentException($"Method option lr-decay-epochs={text} is not a comma-separated list of integers."))
+            .ToArray();
+    }
+}
+
+/// <summary>
+/// SCRUB (Kurmanji et al. 2023, "Towards Unbounded Machine Unlearning"): the original model is a frozen
+/// teacher t, the working copy a student s that should disagree with t on D_f and agree with it on D_r.
+/// With KL_T(t‖s) = T² · mean_batch Σ_c softmax(t/T)_c · (log softmax(t/T)_c − log softmax(s/T)_c):
+/// <code>
+///     epoch e (1-based):  lr_e = lr · rate^#{milestones &lt; e}
+///       if e ≤ msteps:  for B_f ⊂ D_f:  θ_s ← SGD-step(θ_s, ∇[ −KL_T(t‖s) ])           (max-step)
+///                       for B_r ⊂ D_r:  θ_s ← SGD-step(θ_s, ∇[ γ·CE(s, y) + α·KL_T(t‖s) ])  (min-step)
+/// </code>
+/// One optimizer (one momentum state) serves both kinds of step, as in the reference. The student trains
+/// in train mode, the teacher runs in eval mode under no_grad. One step = one epoch.
+/// </summary>
+public sealed class ScrubMethod : IUnlearningMethod
+{
+    /// <summary>A SCRUB method (settings validated here).</summary>
+    public ScrubMethod(ScrubOptions? options = null)
+    {
+        Options = options ?? ScrubOptions.Reference;
+        Options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public ScrubOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name => "scrub";
+
+    /// <inheritdoc />
+    public string Describe() => FormattableString.Invariant(
+        $"SCRUB: {Options.Epochs} epoch(s), {Options.MaxSteps} with max-steps, γ {Options.Gamma:G3}, α {Options.Alpha:G3}, T {Options.Temperature:G3}, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batches {Options.BatchSize}/{Options.ForgetBatchSize}");
+
+    /// <inheritdoc />
+    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    {
+        return new Procedure(Options, model, data, context);
+    }
+
+    /// <summary>
+    /// KL_T(teacher‖student) averaged over the batch and scaled by T² (the reference's DistillKL), a scalar
+    /// in the caller's scope, differentiable in the student's logits.
+    /// </summary>
+    internal static Tensor DistillKl(Tensor studentLogits, Tensor teacherLogits, double temperature)
+    {
+        var logStudent = F.log_softmax(studentLogits / temperature, 1);
+        var teacher = F.softmax(teacherLogits / temperature, 1);
+        var kl = F.kl_div(logStudent, teacher, reduction: nn.Reduction.Sum, log_target: false);
+        return kl * (temperature * temperature / studentLogits.shape[0]);
+    }
+
+    private sealed class Procedure : EpochProcedure
+    {
+        private readonly ScrubOptions o;
+        private readonly IauModel teacher;
+        private readonly OptimizerHelper optimizer;
+
+        public Procedure(ScrubOptions o, IauModel model, UnlearningData data, UnlearningContext context)
+            : base(model, data, context, o.Epochs)
+        {
+            this.o = o;
+            teacher = model.Clone();
+            teacher.eval();
+            optimizer = OptimizerFactory.Create(OptimizerKind.Sgd, Parameters, o.LearningRate, o.Momentum, o.WeightDecay);
+        }
+
+        public override void Dispose()
+        {
+            optimizer.Dispose();
+            teacher.Dispose();
+        }
+
+        protected override void RunEpoch(int epoch, CancellationToken cancellationToken)
+        {
+            var e = epoch + 1;
+            BaselineSupport.SetLearningRate(optimizer, o.LearningRateAt(e));
+            if (e <= o.MaxSteps)
+            {
+                var maxLoss = 0.0;
+                var batches = 0;
+                foreach (var (x, y) in BaselineSupport.Batches(Data.Forget, o.ForgetBatchSize, Context.Seed, BaselineSupport.ForgetStream, epoch))
+                {
+                    using var scope = NewDisposeScope();
+                    scope.Attach(x);
+                    scope.Attach(y);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var kl = DistillKl(Model.call(x), TeacherLogits(x), o.Temperature);
+                    BaselineSupport.Descend(optimizer, -kl);
+                    maxLoss += kl.item<float>();
+                    batches++;
+                }
+
+                NoteMap[$"forget KL epoch {e}"] = BaselineSupport.Note(batches == 0 ? 0 : maxLoss / batches);
+            }
+
+            foreach (var (x, y) in BaselineSupport.Batches(Data.Retain, o.BatchSize, Context.Seed, BaselineSupport.RetainStream, epoch))
+            {
+                using var scope = NewDisposeScope();
+                scope.Attach(x);
+                scope.Attach(y);
+                cancellationToken.ThrowIfCancellationRequested();
+                var logits = Model.call(x);
+                var loss = (o.Gamma * F.cross_entropy(logits, y)) + (o.Alpha * DistillKl(logits, TeacherLogits(x), o.Temperature));
+                BaselineSupport.Descend(optimizer, loss);
+            }
+        }
+
+        private Tensor TeacherLogits(Tensor x)
+        {
+            using var noGrad = no_grad();
+            return teacher.call(x).detach();
+        }
+    }
+}
