@@ -5,7 +5,7 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Iau.Influence;
 
-/// <summary>Full-set gradients and Hessian-vector products of the mean cross-entropy, computed in chunks.</summary>
+/// <summary>Full-set gradients of the mean cross-entropy, computed in chunks (Hessian-vector products: <see cref="InverseHvp.HessianVectorProduct"/>).</summary>
 public static class Gradients
 {
     /// <summary>The model's trainable parameters (requires_grad), in a fixed order.</summary>
@@ -52,70 +52,6 @@ public static class Gradients
                 foreach (var p in acc.Parts)
                 {
                     p.div_(data.Count);
-                }
-            }
-
-            return ToDtypeOf(acc, parameters);
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
-    }
-
-    /// <summary>
-    /// H·v with H = ∇²θ L̄(D), the Hessian of the mean cross-entropy over the set (plus λ·v when
-    /// <paramref name="damping"/> λ &gt; 0), by double back-propagation per chunk: H v = ∇θ ⟨∇θ L̄, v⟩.
-    /// </summary>
-    public static ParameterVector HessianVectorProduct(nn.Module<Tensor, Tensor> model, TensorData data, ParameterVector v, double damping = 0, int chunkSize = 1024)
-    {
-        var parameters = Trainable(model);
-        var wasTraining = model.training;
-        model.eval();
-        try
-        {
-            var acc = ParameterVector.ZerosLike(parameters, ScalarType.Float64);
-            foreach (var (x, y) in data.Chunks(chunkSize))
-            {
-                using var xy = new DisposePair(x, y);
-                using var scope = NewDisposeScope();
-                var loss = F.cross_entropy(model.forward(x), y, reduction: nn.Reduction.Sum);
-                var grads = autograd.grad([loss], parameters.Cast<Tensor>().ToList(), create_graph: true, allow_unused: true);
-                Tensor? dot = null;
-                for (var i = 0; i < parameters.Count; i++)
-                {
-                    if (grads[i] is { IsInvalid: false } g)
-                    {
-                        var term = (g * v.Parts[i].to(g.dtype)).sum();
-                        dot = dot is null ? term : dot + term;
-                    }
-                }
-
-                if (dot is null)
-                {
-                    continue;
-                }
-
-                var hv = autograd.grad([dot], parameters.Cast<Tensor>().ToList(), allow_unused: true);
-                using var noGrad = no_grad();
-                for (var i = 0; i < parameters.Count; i++)
-                {
-                    if (hv[i] is { IsInvalid: false } h)
-                    {
-                        acc.Parts[i].add_(h.to(ScalarType.Float64));
-                    }
-                }
-            }
-
-            using (no_grad())
-            {
-                for (var i = 0; i < acc.Parts.Count; i++)
-                {
-                    acc.Parts[i].div_(data.Count);
-                    if (damping > 0)
-                    {
-                        acc.Parts[i].add_(v.Parts[i].to(ScalarType.Float64), alpha: damping);
-                    }
                 }
             }
 
