@@ -25,7 +25,7 @@ internal static class BenchCommand
             var rt = ctx.InitRuntime(parse, 0);
             var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
             using var tensors = SplitData.Create(data, DataSplit.Create(data, new SplitOptions()), IauRuntime.Device);
-            var rows = Benchmarks.Train(tensors, "lenet5", parse.GetValue(samples), Log(ctx));
+            var rows = Benchmarks.Train(tensors, "lenet5", parse.GetValue(samples), 3, Log(ctx));
             Print(ctx, rt, "iau bench train", rows, parse.GetValue(markdown));
             return 0;
         });
@@ -34,7 +34,7 @@ internal static class BenchCommand
         var model = new Option<string?>("--model") { Description = "GR-trained checkpoint to unlearn from (default: train LeNet5 with GR α=0.005 first)." };
         var epochs = new Option<int>("--train-epochs") { Description = "Epochs of the GR training when no --model is given.", DefaultValueFactory = _ => 3 };
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods, or 'all'.", DefaultValueFactory = _ => "all" };
-        var retrainEpochs = new Option<int?>("--retrain-max-epochs") { Description = "Cap Retrain's epochs (default: the recipe's, with early stopping)." };
+        var retrainEpochs = new Option<int?>("--retrain-max-epochs") { Description = "Cap Retrain's epochs (default: the paper's 200, with early stopping, patience 10)." };
         var unlearn = new Command("unlearn", "Seconds of each method's unlearning step on Fashion-MNIST/LeNet5 (GR-trained, 5% forget), one epoch, Retrain, peak memory.")
         {
             model, epochs, methods, retrainEpochs, markdown,
@@ -54,10 +54,14 @@ internal static class BenchCommand
             }
 
             var names = parse.GetValue(methods)!.Trim() == "all"
-                ? UnlearningMethods.Names.ToArray()
+                ? UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(ckpt).Model).ToArray()
                 : parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var list = names.Select(n => n == "retrain" && parse.GetValue(retrainEpochs) is int cap
-                ? UnlearningMethods.Create(n, MethodSettings.Parse([$"max-epochs={cap}"]))
+            // Retrain runs the paper's full recipe (≤200 epochs, early stopping with patience 10, GR α as the original),
+            // whatever shorter recipe the benchmark's original was trained with.
+            var alpha = Iau.Training.Checkpoint.ReadMetadata(ckpt).Training?.GrAlpha ?? TrainingOptions.PaperGrAlpha;
+            var retrainOpts = FormattableString.Invariant($"max-epochs={parse.GetValue(retrainEpochs) ?? 200}");
+            var list = names.Select(n => n == "retrain"
+                ? UnlearningMethods.Create(n, MethodSettings.Parse([retrainOpts, "patience=10", FormattableString.Invariant($"gr-alpha={alpha}")]))
                 : UnlearningMethods.Create(n)).ToList();
             using var session = UnlearnSession.Open(ckpt, null, new LoadOptions(AllowDownload: false), device: IauRuntime.Device);
             var rows = Benchmarks.Unlearn(session, list, Log(ctx), ctx.Cancellation);

@@ -41,7 +41,7 @@ internal static class UnlearnCommand
         {
             ctx.InitRuntime(parse, parse.GetValue(seed));
             var names = parse.GetValue(method)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)
-                ? UnlearningMethods.Names.ToArray()
+                ? UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(parse.GetValue(model)!).Model).ToArray()
                 : parse.GetValue(method)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var pairs = parse.GetValue(methodOpts) ?? [];
             if (pairs.Length > 0 && names.Length > 1)

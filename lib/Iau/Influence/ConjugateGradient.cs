@@ -47,7 +47,7 @@ public static class ConjugateGradient
         ParameterVector v,
         double damping = 0,
         ConjugateGradientOptions? options = null,
-        int chunkSize = 1024,
+        int chunkSize = Iau.Runtime.Defaults.ChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);

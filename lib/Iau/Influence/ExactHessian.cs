@@ -30,7 +30,7 @@ public static class ExactHessian
         nn.Module<Tensor, Tensor> model,
         TensorData data,
         int maxParameters = DefaultMaxParameters,
-        int chunkSize = 1024,
+        int chunkSize = Iau.Runtime.Defaults.ChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -105,7 +105,7 @@ public static class ExactHessian
         ParameterVector v,
         double damping = 0,
         int maxParameters = DefaultMaxParameters,
-        int chunkSize = 1024,
+        int chunkSize = Iau.Runtime.Defaults.ChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(v);

@@ -18,7 +18,7 @@ public static class Gradients
     /// bounded by the chunk size whatever |D| is. Equals the one-batch gradient up to float rounding.
     /// The model is put in eval mode (batch norm uses running statistics) and restored afterwards.
     /// </summary>
-    public static ParameterVector MeanGradient(nn.Module<Tensor, Tensor> model, TensorData data, int chunkSize = 1024)
+    public static ParameterVector MeanGradient(nn.Module<Tensor, Tensor> model, TensorData data, int chunkSize = Iau.Runtime.Defaults.ChunkSize)
     {
         if (data.Count == 0)
         {

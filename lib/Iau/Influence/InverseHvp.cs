@@ -68,7 +68,7 @@ public static class InverseHvp
         TensorData data,
         ParameterVector v,
         InverseHvpOptions? options = null,
-        int chunkSize = 1024,
+        int chunkSize = Iau.Runtime.Defaults.ChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -89,7 +89,7 @@ public static class InverseHvp
     /// ‖(H + λI)x − v‖ / ‖v‖ with H the full-set Hessian over <paramref name="data"/> (one chunked Hessian-vector
     /// product): how well any solver's answer solves the system.
     /// </summary>
-    public static double RelativeResidual(nn.Module<Tensor, Tensor> model, TensorData data, ParameterVector v, ParameterVector x, double damping, int chunkSize = 1024)
+    public static double RelativeResidual(nn.Module<Tensor, Tensor> model, TensorData data, ParameterVector v, ParameterVector x, double damping, int chunkSize = Iau.Runtime.Defaults.ChunkSize)
     {
         using var hx = HessianVectorProduct(model, data, x, damping, chunkSize);
         using var scope = NewDisposeScope();
@@ -120,7 +120,7 @@ public static class InverseHvp
     /// natively — and (b) each chunk's features are cast to the parameters' element type (a float64 copy of a
     /// float32 model works on float32 data). Eval mode, restored afterwards.
     /// </summary>
-    public static ParameterVector HessianVectorProduct(nn.Module<Tensor, Tensor> model, TensorData data, ParameterVector v, double damping = 0, int chunkSize = 1024)
+    public static ParameterVector HessianVectorProduct(nn.Module<Tensor, Tensor> model, TensorData data, ParameterVector v, double damping = 0, int chunkSize = Iau.Runtime.Defaults.ChunkSize)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);

@@ -66,7 +66,7 @@ public static class Lissa
         ParameterVector v,
         double damping = 0,
         LissaOptions? options = null,
-        int chunkSize = 1024,
+        int chunkSize = Iau.Runtime.Defaults.ChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);

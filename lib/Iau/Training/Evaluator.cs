@@ -19,7 +19,7 @@ public sealed record EvaluationResult(double Accuracy, double MeanLoss, long Cor
 public static class Evaluator
 {
     /// <summary>Default evaluation chunk size.</summary>
-    public const int DefaultChunkSize = 1024;
+    public const int DefaultChunkSize = Iau.Runtime.Defaults.ChunkSize;
 
     /// <summary>Accuracy and mean loss over <paramref name="data"/>.</summary>
     public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, TensorData data, int chunkSize = DefaultChunkSize)

@@ -39,7 +39,7 @@ public sealed record TrainingOptions(
     int? Patience = 10,
     double GrAlpha = 0,
     int Seed = 0,
-    int EvalChunkSize = 1024,
+    int EvalChunkSize = Iau.Runtime.Defaults.ChunkSize,
     double Momentum = 0.9,
     double WeightDecay = 0,
     bool RestoreBest = true)

@@ -40,7 +40,7 @@ public sealed class GradientCache : IDisposable
     public string WeightsFingerprint { get; }
 
     /// <summary>Computes Ḡ over the whole training set (one pass, in chunks).</summary>
-    public static GradientCache Compute(nn.Module<Tensor, Tensor> model, TensorData train, int chunkSize = 1024) =>
+    public static GradientCache Compute(nn.Module<Tensor, Tensor> model, TensorData train, int chunkSize = Iau.Runtime.Defaults.ChunkSize) =>
         new(Gradients.MeanGradient(model, train, chunkSize), train.Count, Fingerprint(model));
 
     /// <summary>∇L̄_r = (n·Ḡ − m·ḡ_f)/(n − m) for a forget set of m samples with mean gradient ḡ_f.</summary>

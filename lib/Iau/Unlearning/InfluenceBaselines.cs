@@ -28,7 +28,8 @@ internal static class InfluenceBaselines
                 Lambda: OptionalDouble(s, "lambda"),
                 Sigma: s.Double("sigma", 0),
                 Delta: s.Double("delta", 1e-4),
-                MaxParameters: s.Int("max-parameters", ExactHessian.DefaultMaxParameters)))),
+                MaxParameters: s.Int("max-parameters", ExactHessian.DefaultMaxParameters))),
+            AppliesTo: arch => string.Equals(arch, Models.LogisticRegression.Name, StringComparison.OrdinalIgnoreCase)),
     ];
 
     private static InfluenceOptions Iu(MethodSettings s, InfluenceOptions d) => d with

@@ -40,7 +40,7 @@ public static class SequentialUnlearning
         IReadOnlyList<DeletionRequest> requests,
         IauOptions? options = null,
         GradientCache? cache = null,
-        int chunkSize = 1024,
+        int chunkSize = Iau.Runtime.Defaults.ChunkSize,
         Action<int, IauModel>? afterEach = null,
         CancellationToken cancellationToken = default)
     {

@@ -11,7 +11,7 @@ public sealed record UnlearningContext(
     int Seed = 0,
     TrainingOptions? Recipe = null,
     GradientCache? Cache = null,
-    int ChunkSize = 1024)
+    int ChunkSize = Iau.Runtime.Defaults.ChunkSize)
 {
     /// <summary>The training recipe, defaulting to the paper's.</summary>
     public TrainingOptions EffectiveRecipe => Recipe ?? TrainingOptions.Paper;

@@ -5,7 +5,12 @@ namespace Iau.Unlearning;
 /// <param name="Summary">One line for listings.</param>
 /// <param name="Options">The option keys it reads, with their defaults, for help texts.</param>
 /// <param name="Create">Builds the method from settings.</param>
-public sealed record MethodEntry(string Name, string Summary, string Options, Func<MethodSettings, IUnlearningMethod> Create);
+/// <param name="AppliesTo">Which architectures it supports (null = all), e.g. certified removal needs logreg.</param>
+public sealed record MethodEntry(string Name, string Summary, string Options, Func<MethodSettings, IUnlearningMethod> Create, Func<string, bool>? AppliesTo = null)
+{
+    /// <summary>Whether the method supports the architecture.</summary>
+    public bool Supports(string architecture) => AppliesTo?.Invoke(architecture) ?? true;
+}
 
 /// <summary>Every unlearning method by name.</summary>
 public static class UnlearningMethods
@@ -28,6 +33,9 @@ public static class UnlearningMethods
 
     /// <summary>All registered methods.</summary>
     public static IReadOnlyList<MethodEntry> All => Entries;
+
+    /// <summary>Names of the methods that support an architecture (what "all" means for a model).</summary>
+    public static IReadOnlyList<string> NamesFor(string architecture) => Entries.Where(e => e.Supports(architecture)).Select(e => e.Name).ToList();
 
     /// <summary>Names of all methods.</summary>
     public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToList();
