@@ -1,0 +1,112 @@
+using System.Buffers.Binary;
+using System.Xml.Linq;
+using Iau.Reporting;
+using static Iau.Tests.Reporting.ReportingRows;
+
+namespace Iau.Tests.Reporting;
+
+public sealed class FigureExportTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "iau-figure-tests-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void PlotlyJs_IsTheBundleInsidePlotlyNet()
+    {
+        Assert.True(FigureExport.PlotlyJs.Length > 1_000_000);
+        Assert.Contains("plotly.js v2.28.0", FigureExport.PlotlyJs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WriteHtml_IsSelfContained_AndAtomic()
+    {
+        var path = Path.Combine(_dir, "sub", "bars.html");
+        FigureExport.WriteHtml(Charts.MetricBars(MainRows(), ["TA"], "Bars"), path);
+
+        var html = File.ReadAllText(path);
+        // No script comes from the network (plotly.js itself names cdn.plot.ly only as a topojson default).
+        Assert.DoesNotMatch(@"<script[^>]*\bsrc\s*=", html);
+        Assert.DoesNotContain("src=\"https://cdn.plot.ly", html, StringComparison.Ordinal);
+        Assert.Contains("plotly.js v2.28.0", html, StringComparison.Ordinal);
+        Assert.Contains("Plotly.newPlot", html, StringComparison.Ordinal);
+        Assert.Contains("\"Bars\"", html, StringComparison.Ordinal);
+        // Written through a temporary file that is gone now.
+        Assert.Equal(["bars.html"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+
+        // Overwriting works and leaves no temporary file either.
+        FigureExport.WriteHtml(Charts.MetricBars(MainRows(), ["FA"], "Bars 2"), path, "Bars $1 <2>");
+        var second = File.ReadAllText(path);
+        Assert.Contains("\"Bars 2\"", second, StringComparison.Ordinal);
+        Assert.Contains("<title>Bars $1 &lt;2&gt;</title>", second, StringComparison.Ordinal);
+        Assert.Contains("<title>plotly-logomark</title>", second, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public void InlinePlotly_ReplacesCdnScriptTags()
+    {
+        var page = "<html><head><script src=\"https://cdn.plot.ly/plotly-2.28.0.min.js\" charset=\"utf-8\"></script></head><body></body></html>";
+        var inlined = FigureExport.InlinePlotly(page);
+        Assert.DoesNotContain("<script src=", inlined, StringComparison.Ordinal);
+        Assert.Contains("plotly.js v2.28.0", inlined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Images_MissingBrowser_AreSkippedWithAClearMessage()
+    {
+        var options = new ImageExportOptions { ExecutablePath = "/nonexistent/chromium" };
+        var result = await FigureExport.TryWriteImagesAsync(
+            Charts.MetricBars(MainRows(), ["TA"]), Path.Combine(_dir, "bars"), 400, 300, options);
+
+        Assert.False(result.Succeeded);
+        Assert.Null(result.PngPath);
+        Assert.Equal("PNG/SVG skipped: /nonexistent/chromium not found; apt-get install chromium", result.Message);
+        Assert.False(Directory.Exists(_dir) && Directory.EnumerateFileSystemEntries(_dir).Any());
+    }
+
+    [Fact]
+    public async Task Images_PngAndSvg_OrAClearMessage()
+    {
+        var charts = new[]
+        {
+            (Chart: Charts.MetricBars(MainRows(), ["TA", "FA"], "Bars"), BasePath: Path.Combine(_dir, "bars")),
+            (Chart: Charts.TradeOff(MainRows()), BasePath: Path.Combine(_dir, "tradeoff")),
+        };
+        var results = await FigureExport.TryWriteImagesAsync(charts, 640, 400);
+
+        Assert.Equal(2, results.Count);
+        if (!File.Exists(ImageExportOptions.DefaultExecutablePath))
+        {
+            Assert.All(results, r =>
+            {
+                Assert.False(r.Succeeded);
+                Assert.Equal("PNG/SVG skipped: /usr/bin/chromium not found; apt-get install chromium", r.Message);
+            });
+            return;
+        }
+
+        foreach (var r in results)
+        {
+            Assert.True(r.Succeeded, r.Message);
+            var png = File.ReadAllBytes(r.PngPath!);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+            Assert.InRange(png.Length, 5_000, 5_000_000);
+            // IHDR: width and height as requested (scale 1).
+            Assert.Equal(640, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)));
+            Assert.Equal(400, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
+
+            var svg = XDocument.Load(r.SvgPath!);
+            Assert.Equal("svg", svg.Root!.Name.LocalName);
+            Assert.Contains("<svg", File.ReadAllText(r.SvgPath!), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["bars.png", "bars.svg", "tradeoff.png", "tradeoff.svg"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+}

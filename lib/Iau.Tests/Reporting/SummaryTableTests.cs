@@ -1,0 +1,169 @@
+using System.Xml.Linq;
+using Iau.Reporting;
+using static Iau.Tests.Reporting.ReportingRows;
+
+namespace Iau.Tests.Reporting;
+
+public sealed class SummaryTableTests
+{
+    [Fact]
+    public void MeanStd_IsMeanAndSampleStd_SkippingNonFinite()
+    {
+        var s = MeanStd.Of([1.0, 2.0, 3.0, double.NaN, double.PositiveInfinity]);
+        Assert.Equal(3, s.Count);
+        Assert.Equal(2.0, s.Mean, 12);
+        Assert.Equal(1.0, s.Std, 12);
+        Assert.Equal(0.0, MeanStd.Of([5.0]).Std);
+        Assert.False(MeanStd.Of([]).HasValue);
+        Assert.Equal("2.0000 ± 1.0000", s.Format());
+        Assert.Equal("—", MeanStd.Of([]).Format());
+    }
+
+    [Fact]
+    public void Build_AggregatesOverSeeds_InStableOrder()
+    {
+        var table = SummaryTable.Build(MainRows());
+
+        Assert.Equal(["retrain", "ft", "iau"], table.Rows.Select(r => r.Label));
+        Assert.Equal(["TA", "FA", "L2_retrain", "RTE", "Speedup"], table.Metrics);
+        var ta = table["iau", "TA"];
+        Assert.Equal(0.91, ta.Mean, 12);
+        Assert.Equal(Math.Sqrt(2 * 0.005 * 0.005), ta.Std, 12);
+        Assert.Equal(2, ta.Count);
+        Assert.Equal(2, table.SeedCount(table.Rows[2]));
+        Assert.Equal(105.0, table["retrain", "RTE"].Mean, 12);
+
+        // The Deedle frames carry the same numbers, rows in display order.
+        Assert.Equal(["retrain", "ft", "iau"], table.Frame.RowKeys);
+        Assert.Equal(0.96, table.Means.GetColumn<double>("TA")["ft"], 12);
+        Assert.Equal(ta.Std, table.Stds.GetColumn<double>("TA")["iau"], 12);
+        Assert.Equal(ta, table.Frame.GetColumn<MeanStd>("TA")["iau"]);
+    }
+
+    [Fact]
+    public void Build_FollowsAGivenMethodOrder_ThenAlphabetical()
+    {
+        var table = SummaryTable.Build(MainRows(), new SummaryTableOptions { MethodOrder = ["iau"] });
+        Assert.Equal(["iau", "ft", "retrain"], table.Rows.Select(r => r.Label));
+    }
+
+    [Fact]
+    public void Best_FollowsTheDefaultRules()
+    {
+        var table = SummaryTable.Build(MainRows());
+
+        // TA: closest to Retrain's 0.91 is IAU (0.91), not FT (0.96); Retrain itself is never marked.
+        Assert.True(table.IsBest("iau", "TA"));
+        Assert.False(table.IsBest("ft", "TA"));
+        Assert.False(table.IsBest("retrain", "TA"));
+        // FA: Retrain 0.81, FT 0.84 is closer than IAU 0.96.
+        Assert.True(table.IsBest("ft", "FA"));
+        Assert.False(table.IsBest("iau", "FA"));
+        // RTE lowest, Speedup highest: IAU. L2_retrain lowest among non-reference rows: FT.
+        Assert.True(table.IsBest("iau", "RTE"));
+        Assert.True(table.IsBest("iau", "Speedup"));
+        Assert.True(table.IsBest("ft", "L2_retrain"));
+        Assert.False(table.IsBest("retrain", "L2_retrain"));
+        Assert.Equal(BestRule.ClosestToReference, table.Rules["TA"]);
+        Assert.Equal(BestRule.Lowest, table.Rules["RTE"]);
+        Assert.Equal(BestRule.Highest, table.Rules["Speedup"]);
+    }
+
+    [Fact]
+    public void Best_RuleIsAParameter()
+    {
+        var table = SummaryTable.Build(MainRows(), new SummaryTableOptions { BestRuleFor = _ => BestRule.Highest });
+        Assert.True(table.IsBest("ft", "TA"));
+        Assert.False(table.IsBest("iau", "TA"));
+        Assert.True(table.IsBest("iau", "RTE") is false && table.IsBest("ft", "RTE"));
+
+        var none = SummaryTable.Build(MainRows(), new SummaryTableOptions { BestRuleFor = _ => BestRule.None });
+        Assert.DoesNotContain("**", none.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("TA", BestRule.ClosestToReference)]
+    [InlineData("UA", BestRule.ClosestToReference)]
+    [InlineData("MIA_shadow", BestRule.ClosestToReference)]
+    [InlineData("mia_entropy", BestRule.ClosestToReference)]
+    [InlineData("RTE", BestRule.Lowest)]
+    [InlineData("AvgGap", BestRule.Lowest)]
+    [InlineData("JS_forget", BestRule.Lowest)]
+    [InlineData("L2_retrain", BestRule.Lowest)]
+    [InlineData("Speedup", BestRule.Highest)]
+    [InlineData("epochs", BestRule.None)]
+    public void DefaultRules(string metric, BestRule expected) => Assert.Equal(expected, BestRules.Default(metric));
+
+    [Fact]
+    public void Markdown_IsAWellFormedTableWithBoldBest()
+    {
+        var md = SummaryTable.Build(MainRows()).ToMarkdown();
+        var lines = md.TrimEnd('\n').Split('\n');
+
+        Assert.Equal(2 + 3, lines.Length);
+        Assert.Equal("| Method | n | TA | FA | L2_retrain | RTE | Speedup |", lines[0]);
+        Assert.Matches(@"^\| --- \|( ---: \|)+$", lines[1]);
+        Assert.All(lines, l => Assert.Equal(8, l.Count(c => c == '|')));
+        var iau = lines.Single(l => l.StartsWith("| iau |", StringComparison.Ordinal));
+        Assert.Contains("| **0.9100 ± 0.0071** |", iau, StringComparison.Ordinal);
+        Assert.Contains("| **2.00 ± 1.41** |", iau, StringComparison.Ordinal);
+        var retrain = lines.Single(l => l.StartsWith("| retrain |", StringComparison.Ordinal));
+        Assert.DoesNotContain("**", retrain, StringComparison.Ordinal);
+        Assert.Contains("| 0.9100 ± 0.0141 |", retrain, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Html_IsWellFormedWithBoldBest()
+    {
+        var html = SummaryTable.Build(MainRows()).ToHtml("Main <results> & more");
+        var doc = XDocument.Parse(html);
+
+        Assert.Equal("table", doc.Root!.Name.LocalName);
+        Assert.Equal("Main <results> & more", doc.Root.Element("caption")!.Value);
+        var rows = doc.Descendants("tr").ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(["Method", "n", "TA", "FA", "L2_retrain", "RTE", "Speedup"], rows[0].Elements("th").Select(e => e.Value));
+        var iau = rows.Single(r => r.Elements("td").FirstOrDefault()?.Value == "iau");
+        var taCell = iau.Elements("td").ElementAt(2);
+        Assert.Equal("0.9100 ± 0.0071", taCell.Element("b")!.Value);
+        var retrain = rows.Single(r => r.Elements("td").FirstOrDefault()?.Value == "retrain");
+        Assert.Empty(retrain.Descendants("b"));
+    }
+
+    [Fact]
+    public void Variants_SplitRows_InNumericOrder()
+    {
+        var table = SummaryTable.Build(Sweep());
+
+        Assert.Equal(
+            ["retrain", "ga [alpha=0.0005]", "ga [alpha=0.005]", "ga [alpha=0.05]", "iau [alpha=0.0005]", "iau [alpha=0.005]", "iau [alpha=0.05]"],
+            table.Rows.Select(r => r.Label));
+        // Retrain has no variant: it is the reference of every row.
+        Assert.True(table.IsBest("iau [alpha=0.05]", "TA"));
+    }
+
+    [Fact]
+    public void MixedSettings_AreRefused_AndSplitPerSetting()
+    {
+        var rows = MainRows().Concat(MainRows().Select(r => r with { Dataset = "cifar10" })).ToList();
+        var ex = Assert.Throws<ArgumentException>(() => SummaryTable.Build(rows));
+        Assert.Contains("BuildPerSetting", ex.Message, StringComparison.Ordinal);
+
+        var tables = SummaryTable.BuildPerSetting(rows);
+        Assert.Equal(["cifar10", "fmnist"], tables.Select(t => t.Dataset));
+        Assert.All(tables, t => Assert.Equal(3, t.Table.Rows.Count));
+    }
+
+    [Fact]
+    public void MissingMetric_ShowsADash()
+    {
+        var rows = MainRows().Append(Row("ga", 1, "", ("TA", 0.5))).ToList();
+        var table = SummaryTable.Build(rows, new SummaryTableOptions { Metrics = ["TA", "FA"], ShowSeedCount = false });
+        Assert.Equal(["TA", "FA"], table.Metrics);
+        Assert.Contains("| ga | 0.5000 ± 0.0000 | — |", table.ToMarkdown(), StringComparison.Ordinal);
+
+        var empty = SummaryTable.Build(rows, new SummaryTableOptions { Metrics = ["absent"] });
+        Assert.Equal(4, empty.Rows.Count);
+        Assert.Contains("| ga | 1 | — |", empty.ToMarkdown(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Iau.Reporting;
+
+/// <summary>How <see cref="FigureExporter"/> drives headless Chromium (through Microsoft.Playwright).</summary>
+public sealed record ImageExportOptions
+{
+    /// <summary>Debian's chromium package; Playwright's own browser downloads are not used.</summary>
+    public const string DefaultExecutablePath = "/usr/bin/chromium";
+
+    /// <summary>Arguments for a sandbox-less, offline, quiet headless Chromium.</summary>
+    public static IReadOnlyList<string> DefaultArgs { get; } =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic",
+    ];
+
+    /// <summary>The Chromium binary. Default <see cref="DefaultExecutablePath"/>, or the environment variable IAU_CHROMIUM when set.</summary>
+    public string ExecutablePath { get; init; } =
+        Environment.GetEnvironmentVariable("IAU_CHROMIUM") is { Length: > 0 } p ? p : DefaultExecutablePath;
+
+    /// <summary>Browser arguments (default <see cref="DefaultArgs"/>).</summary>
+    public IReadOnlyList<string> Args { get; init; } = DefaultArgs;
+
+    /// <summary>Whether to write PNG files.</summary>
+    public bool Png { get; init; } = true;
+
+    /// <summary>Whether to write SVG files.</summary>
+    public bool Svg { get; init; } = true;
+
+    /// <summary>PNG pixel ratio (Plotly's "scale"): 2 gives crisp images at twice the width and height in pixels.</summary>
+    public double Scale { get; init; } = 1;
+
+    /// <summary>Limit for starting the browser and for rendering one chart.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace Iau.Reporting;
+
+/// <summary>
+/// Mean and standard deviation of one metric over seeds. <see cref="Std"/> is the sample standard deviation
+/// (divisor n − 1); it is 0 for a single value. Non-finite inputs (NaN, ±∞) are skipped and not counted.
+/// </summary>
+/// <param name="Mean">Mean of the finite values; NaN when there are none.</param>
+/// <param name="Std">Sample standard deviation; 0 for one value, NaN for none.</param>
+/// <param name="Count">Number of finite values aggregated.</param>
+public readonly record struct MeanStd(double Mean, double Std, int Count)
+{
+    /// <summary>Whether at least one finite value was aggregated.</summary>
+    public bool HasValue => Count > 0;
+
+    /// <summary>Aggregates the finite values of <paramref name="values"/>.</summary>
+    public static MeanStd Of(IEnumerable<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        // Welford's update: numerically stable in one pass.
+        var n = 0;
+        double mean = 0, m2 = 0;
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                continue;
+            }
+
+            n++;
+            var delta = v - mean;
+            mean += delta / n;
+            m2 += delta * (v - mean);
+        }
+
+        return n switch
+        {
+            0 => new MeanStd(double.NaN, double.NaN, 0),
+            1 => new MeanStd(mean, 0, 1),
+            _ => new MeanStd(mean, Math.Sqrt(m2 / (n - 1)), n),
+        };
+    }
+
+    /// <summary>Formats as "mean ± std" with <paramref name="digits"/> decimals (invariant culture); "—" when empty.</summary>
+    public string Format(int digits = 4)
+    {
+        if (!HasValue)
+        {
+            return "—";
+        }
+
+        var f = "F" + digits.ToString(CultureInfo.InvariantCulture);
+        return Mean.ToString(f, CultureInfo.InvariantCulture) + " ± " + Std.ToString(f, CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Format();
+}
