@@ -43,6 +43,11 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Build(ctx));
         root.Subcommands.Add(UnlearnCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
+        root.Subcommands.Add(NotebooksCommand.Build(ctx));
+        foreach (var c in ReproduceCommand.Build(ctx))
+        {
+            root.Subcommands.Add(c);
+        }
 
         var parse = root.Parse(args);
         try

@@ -91,8 +91,12 @@ public sealed class TensorData : IDisposable
             shape[d + 1] = raw.SampleShape[d];
         }
 
-        var x = tensor(data, shape);
-        var y = tensor(labels);
+        // Copy into libtorch-allocated memory: tensors over managed arrays have run-dependent alignment, which
+        // changes the last bits of vectorised kernels from one process to the next.
+        using var xm = tensor(data, shape);
+        using var ym = tensor(labels);
+        var x = xm.clone();
+        var y = ym.clone();
         if (device is not null && device.type != DeviceType.CPU)
         {
             var (xd, yd) = (x.to(device), y.to(device));

@@ -1,0 +1,38 @@
+using Iau.Experiments;
+using Iau.Reporting;
+using Spectre.Console;
+
+namespace Iau.Cli.Commands;
+
+/// <summary>Prints summary tables and writes the figure set (tables, HTML, PNG, SVG).</summary>
+internal static class ReportWriter
+{
+    public static void Write(CliContext ctx, IReadOnlyList<ResultRow> rows, string directory)
+    {
+        var result = FigureSet.WriteAsync(rows, directory, new SyncProgress<string>(s => ctx.Error.WriteLine($"figures: {s}")), ctx.Cancellation)
+            .GetAwaiter().GetResult();
+        foreach (var (name, md) in result.Tables.Where(t => t.Key.StartsWith("main-", StringComparison.Ordinal)))
+        {
+            ctx.Console.WriteLine();
+            ctx.Console.WriteLine(name);
+            ctx.Console.WriteLine(md);
+        }
+
+        ctx.Console.WriteLine($"{result.Tables.Count} tables and {result.Figures.Count} figures in {directory} ({result.ImageMessage}); index: {result.ReadmePath}");
+    }
+
+    public static void Show(CliContext ctx, IReadOnlyList<ResultRow> rows, string experiment)
+    {
+        var (tables, _) = FigureSet.Build(rows.Where(r => r.Experiment == experiment).ToList());
+        if (tables.Count == 0)
+        {
+            throw new ArgumentException($"No '{experiment}' results. Experiments present: {string.Join(", ", rows.Select(r => r.Experiment).Distinct())}.");
+        }
+
+        foreach (var (name, table) in tables)
+        {
+            ctx.Console.WriteLine(name);
+            ctx.Console.WriteLine(table.ToMarkdown());
+        }
+    }
+}

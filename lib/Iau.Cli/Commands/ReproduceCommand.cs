@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using Iau.Data;
+using Iau.Experiments;
+using Iau.Runtime;
+using Spectre.Console;
+
+namespace Iau.Cli.Commands;
+
+/// <summary>`iau reproduce`, `iau results show|merge`, `iau figures`.</summary>
+internal static class ReproduceCommand
+{
+    public static IEnumerable<Command> Build(CliContext ctx)
+    {
+        var profile = new Option<string>("--profile") { Description = "smoke | quick | paper.", DefaultValueFactory = _ => "quick" };
+        var output = new Option<string>("--out") { Description = "Results folder (results.jsonl and cache/).", DefaultValueFactory = _ => "results" };
+        var shard = new Option<string?>("--shard") { Description = "Run one slice i/n of the cells (e.g. a Slurm array task); join with `iau results merge`." };
+        var figures = new Option<string?>("--figures") { Description = "Where to write tables and figures (default: <out>/figures)." };
+        var noFigures = new Option<bool>("--no-figures") { Description = "Only compute results." };
+        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures };
+        reproduce.SetAction(parse =>
+        {
+            ctx.InitRuntime(parse, 0);
+            var p = Profiles.Get(parse.GetValue(profile)!);
+            var (index, count) = ParseShard(parse.GetValue(shard));
+            var outDir = parse.GetValue(output)!;
+            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device);
+            var c = ctx.Console;
+            c.WriteLine($"profile {p.Name}: {p.Description}");
+            c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty));
+            ReproductionSummary summary = null!;
+            c.Progress()
+                .AutoClear(false)
+                .HideCompleted(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(pc =>
+                {
+                    var task = pc.AddTask("cells", maxValue: 1);
+                    var progress = new SyncProgress<ReproductionProgress>(r =>
+                    {
+                        if (r.Total > 0)
+                        {
+                            task.MaxValue = r.Total;
+                            task.Value = r.Done;
+                        }
+
+                        task.Description = Markup.Escape(Shorten(r.Cell, 60));
+                        if (r.Done > 0 && !r.Skipped && r.Message != "running" && r.Total > 0)
+                        {
+                            ctx.Error.WriteLine($"[{r.Done}/{r.Total}] {r.Cell}: {r.Message}");
+                        }
+                    });
+                    summary = Reproduction.Run(p, o, progress, ctx.Cancellation);
+                });
+            c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{summary.Cells} cells: {summary.Run} run, {summary.Skipped} done before; {summary.Seconds / 60:F1} min"));
+            if (!parse.GetValue(noFigures) && count == 1)
+            {
+                var dir = parse.GetValue(figures) ?? Path.Combine(outDir, "figures");
+                ReportWriter.Write(ctx, ResultsStore.Read(summary.ResultsPath), dir);
+            }
+
+            return 0;
+        });
+
+        var results = new Command("results", "Show or merge stored results.");
+        var file = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "results.jsonl") };
+        var experiment = new Option<string>("--experiment") { Description = "Which experiment's table.", DefaultValueFactory = _ => "main" };
+        var show = new Command("show", "Print the summary table(s) of stored results.") { file, experiment };
+        show.SetAction(parse =>
+        {
+            var rows = ResultsStore.Read(parse.GetValue(file)!);
+            if (rows.Count == 0)
+            {
+                throw new FileNotFoundException($"{parse.GetValue(file)}: no results (run `iau reproduce` first).");
+            }
+
+            ReportWriter.Show(ctx, rows, parse.GetValue(experiment)!);
+            return 0;
+        });
+        var inputs = new Argument<string[]>("inputs") { Description = "Results files to join (e.g. the shards).", Arity = ArgumentArity.OneOrMore };
+        var mergeOut = new Option<string>("--out") { Description = "Merged results file.", DefaultValueFactory = _ => Path.Combine("results", "results.jsonl") };
+        var merge = new Command("merge", "Join results files (shards) into one.") { inputs, mergeOut };
+        merge.SetAction(parse =>
+        {
+            var n = ResultsStore.Merge(parse.GetValue(inputs)!, parse.GetValue(mergeOut)!);
+            ctx.Console.WriteLine($"{n} rows written to {parse.GetValue(mergeOut)}");
+            return 0;
+        });
+        results.Subcommands.Add(show);
+        results.Subcommands.Add(merge);
+
+        var figFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "results.jsonl") };
+        var figOut = new Option<string>("--out") { Description = "Folder for tables and figures.", DefaultValueFactory = _ => "figures" };
+        var figs = new Command("figures", "Rebuild tables and figures (HTML, PNG, SVG) from stored results.") { figFile, figOut };
+        figs.SetAction(parse =>
+        {
+            var rows = ResultsStore.Read(parse.GetValue(figFile)!);
+            if (rows.Count == 0)
+            {
+                throw new FileNotFoundException($"{parse.GetValue(figFile)}: no results (run `iau reproduce` first).");
+            }
+
+            ReportWriter.Write(ctx, rows, parse.GetValue(figOut)!);
+            return 0;
+        });
+
+        return [reproduce, results, figs];
+    }
+
+    private static (int Index, int Count) ParseShard(string? s)
+    {
+        if (s is null)
+        {
+            return (0, 1);
+        }
+
+        var parts = s.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var i) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var n) && n >= 1 && i >= 1 && i <= n)
+        {
+            return (i - 1, n);
+        }
+
+        throw new ArgumentException($"--shard {s}: expected i/n with 1 ≤ i ≤ n, e.g. 2/8.");
+    }
+
+    private static string Shorten(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}

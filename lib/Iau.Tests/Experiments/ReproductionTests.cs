@@ -1,0 +1,112 @@
+using Iau.Data;
+using Iau.Experiments;
+using Iau.Tests.Data;
+
+namespace Iau.Tests.Experiments;
+
+public sealed class ReproductionTests : IDisposable
+{
+    private readonly TempDir tmp = new();
+    private readonly string dataDir;
+
+    public ReproductionTests()
+    {
+        TestRuntime.Ensure();
+        dataDir = Path.Combine(tmp.Path, "fashion-mnist");
+        FakeFashionMnist.Write(dataDir, train: 400, test: 100);
+    }
+
+    public void Dispose() => tmp.Dispose();
+
+    private static Profile Tiny { get; } = new("tiny", "test", [
+        new(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "iau", "ga"], [0], MaxEpochs: 1, TrainLimit: 200, ShadowEpochs: 1),
+    ]);
+
+    private ReproductionOptions Options(string outDir, int shard = 0, int count = 1) =>
+        new(Path.Combine(tmp.Path, outDir), shard, count, new LoadOptions(Path: dataDir, AllowDownload: false, VerifyChecksums: false));
+
+    [Fact]
+    public void Runs_every_cell_once_and_a_rerun_repeats_none()
+    {
+        var o = Options("out");
+        var first = Reproduction.Run(Tiny, o);
+        Assert.Equal(4, first.Cells); // original + 3 methods
+        Assert.Equal(4, first.Run);
+        var rows = ResultsStore.Read(o.ResultsPath);
+        Assert.Equal(["original", "retrain", "iau", "ga"], rows.Select(r => r.Method));
+        var iau = rows.Single(r => r.Method == "iau");
+        foreach (var metric in new[] { "TA", "RA", "FA", "UA", "MIA_shadow", "MIA_entropy", "AUC_loss", "L2_retrain", "JS_forget", "JS_test", "RTE", "Speedup", "AvgGap" })
+        {
+            Assert.True(iau.Metrics.ContainsKey(metric), $"missing {metric}");
+        }
+
+        Assert.Equal(0, rows.Single(r => r.Method == "retrain").Metrics["L2_retrain"], 6);
+
+        var second = Reproduction.Run(Tiny, o);
+        Assert.Equal(0, second.Run);
+        Assert.Equal(4, second.Skipped);
+        Assert.Equal(rows.Select(r => r.CreatedUtc), ResultsStore.Read(o.ResultsPath).Select(r => r.CreatedUtc));
+    }
+
+    [Fact]
+    public void An_interrupted_run_resumes_without_repeating_finished_cells()
+    {
+        var o = Options("interrupted");
+        using var cts = new CancellationTokenSource();
+        var finished = 0;
+        var progress = new Iau.Tests.Training.SyncProgress<ReproductionProgress>(p =>
+        {
+            if (!p.Skipped && p.Message != "running" && p.Total > 0 && ++finished == 2)
+            {
+                cts.Cancel();
+            }
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() => Reproduction.Run(Tiny, o, progress, cts.Token));
+        var done = ResultsStore.Read(o.ResultsPath);
+        Assert.Equal(2, done.Count);
+        Assert.Empty(Directory.GetFiles(o.OutputDirectory, "*.tmp"));
+
+        var resumed = Reproduction.Run(Tiny, o);
+        Assert.Equal(2, resumed.Run);
+        Assert.Equal(2, resumed.Skipped);
+        var all = ResultsStore.Read(o.ResultsPath);
+        Assert.Equal(4, all.Count);
+        Assert.Equal(done.Select(r => r.CreatedUtc), all.Take(2).Select(r => r.CreatedUtc));
+    }
+
+    [Fact]
+    public void Shards_cover_every_cell_and_merge_into_one_store()
+    {
+        var a = Options("shards", 0, 2);
+        var b = Options("shards", 1, 2);
+        Assert.Equal(2, Reproduction.Run(Tiny, a).Run);
+        Assert.Equal(2, Reproduction.Run(Tiny, b).Run);
+        var merged = Path.Combine(tmp.Path, "merged.jsonl");
+        Assert.Equal(4, ResultsStore.Merge([a.ResultsPath, b.ResultsPath], merged));
+        Assert.Equal(["ga", "iau", "original", "retrain"], ResultsStore.Read(merged).Select(r => r.Method).Order());
+        Assert.Throws<ArgumentException>(() => Reproduction.Run(Tiny, Options("bad", 2, 2)));
+    }
+
+    [Fact]
+    public void Profiles_are_named_and_cover_every_experiment()
+    {
+        Assert.Equal(["smoke", "quick", "paper"], Profiles.All.Select(p => p.Name));
+        foreach (var p in new[] { Profiles.Smoke, Profiles.Quick })
+        {
+            Assert.Equal(Enum.GetValues<ExperimentKind>().Order(), p.Experiments.Select(e => e.Kind).Distinct().Order());
+        }
+
+        Assert.Equal(3, Profiles.Quick.Experiments.First(e => e.Kind == ExperimentKind.Main).Seeds.Count);
+        Assert.Contains("Unknown profile", Assert.Throws<ArgumentException>(() => Profiles.Get("huge")).Message);
+    }
+
+    [Fact]
+    public void A_corrupt_results_line_is_named()
+    {
+        var path = Path.Combine(tmp.Path, "bad.jsonl");
+        File.WriteAllText(path, "{ nope\n");
+        var ex = Assert.Throws<InvalidDataException>(() => ResultsStore.Read(path));
+        Assert.Contains("bad.jsonl", ex.Message);
+        Assert.Contains("line 1", ex.Message);
+    }
+}

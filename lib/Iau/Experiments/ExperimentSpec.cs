@@ -1,0 +1,73 @@
+namespace Iau.Experiments;
+
+/// <summary>The experiments of the paper (and the kit's extensions).</summary>
+public enum ExperimentKind
+{
+    /// <summary>Main comparison: every method against Retrain on every metric.</summary>
+    Main,
+
+    /// <summary>Unlearning time against |D_f| and against |D_r|.</summary>
+    Efficiency,
+
+    /// <summary>IA, IA+GC, IA+GR, IA+GC+GR.</summary>
+    Ablation,
+
+    /// <summary>Sweeps of α, steps/η and the forget ratio.</summary>
+    Sensitivity,
+
+    /// <summary>A stream of deletion requests, exact and with the gradient cache.</summary>
+    Sequential,
+
+    /// <summary>Logistic regression: IAU against exact influence against retraining to convergence.</summary>
+    Convex,
+}
+
+/// <summary>
+/// One experiment as data: what to train, which methods to run on which seeds, and its sweep. Everything a
+/// result depends on is in here, so its hash identifies cached models and finished cells.
+/// </summary>
+/// <param name="Kind">Which experiment.</param>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Model">Architecture.</param>
+/// <param name="Methods">Unlearning methods (registry names).</param>
+/// <param name="Seeds">Seeds; each seed gives its own split, forget set, original and retrained model.</param>
+/// <param name="ForgetRatio">Forget ratio of the random forget set.</param>
+/// <param name="GrAlpha">Gradient-restriction α of the original (and Retrain).</param>
+/// <param name="MaxEpochs">Epoch cap of the original and Retrain (early stopping with <paramref name="Patience"/>).</param>
+/// <param name="Patience">Early-stopping patience.</param>
+/// <param name="TrainLimit">Use only this many training samples (valid: a quarter of it); null = all.</param>
+/// <param name="MethodOptions">Per-method options ("key=value"), e.g. shorter baselines for quick profiles.</param>
+/// <param name="Sweep">Sweep values (meaning depends on the kind: forget ratios, retain sizes, α, …).</param>
+/// <param name="Requests">Number of deletion requests (Sequential).</param>
+/// <param name="ShadowEpochs">Epochs of the shadow model(s) of the membership-inference attack.</param>
+/// <param name="Shadows">Number of shadow models.</param>
+public sealed record ExperimentSpec(
+    ExperimentKind Kind,
+    string Dataset,
+    string Model,
+    IReadOnlyList<string> Methods,
+    IReadOnlyList<int> Seeds,
+    double ForgetRatio = 0.05,
+    double GrAlpha = 0.005,
+    int MaxEpochs = 200,
+    int Patience = 10,
+    int? TrainLimit = null,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? MethodOptions = null,
+    IReadOnlyList<double>? Sweep = null,
+    int Requests = 5,
+    int ShadowEpochs = 10,
+    int Shadows = 1)
+{
+    /// <summary>Short name, e.g. "main/fashion-mnist/lenet5".</summary>
+    public string Name => $"{Kind.ToString().ToLowerInvariant()}/{Dataset}/{Model}";
+
+    /// <summary>Options of one method (empty when none are set).</summary>
+    public IReadOnlyList<string> OptionsFor(string method) =>
+        MethodOptions is not null && MethodOptions.TryGetValue(method, out var o) ? o : [];
+}
+
+/// <summary>A named set of experiments.</summary>
+/// <param name="Name">smoke | quick | paper.</param>
+/// <param name="Description">What it is for and how long it takes.</param>
+/// <param name="Experiments">The experiments.</param>
+public sealed record Profile(string Name, string Description, IReadOnlyList<ExperimentSpec> Experiments);

@@ -1,0 +1,92 @@
+namespace Iau.Experiments;
+
+/// <summary>
+/// The three profiles. <c>smoke</c> checks the whole pipeline on tiny subsets (CI, notebook tests);
+/// <c>quick</c> is the default main job on Fashion-MNIST (LeNet5 and logistic regression, 5% forget,
+/// 3 seeds, every method, every experiment) sized for about 25 minutes on 2 cores — so originals and
+/// Retrain stop after a few epochs and the slow baselines run shortened (listed in each spec's method
+/// options, and in the README); <c>paper</c> is the paper's grid for users with the datasets and a GPU.
+/// </summary>
+public static class Profiles
+{
+    private static readonly string[] AllMethods =
+        ["retrain", "iau", "iau-cached", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher"];
+
+    /// <summary>Shortened baselines for the quick and smoke profiles (documented as such).</summary>
+    private static readonly Dictionary<string, IReadOnlyList<string>> Shortened = new()
+    {
+        ["ft"] = ["epochs=2"],
+        ["l1sparse"] = ["epochs=2"],
+        ["neggrad+"] = ["epochs=2"],
+        ["salun"] = ["epochs=2"],
+        ["scrub"] = ["epochs=1"],
+        ["fisher"] = ["max-samples=1000"],
+        ["iu"] = ["iterations=20", "hessian-samples=2000"],
+    };
+
+    /// <summary>Smoke: the shortened baselines cut further (tiny data; checks the pipeline, not the numbers).</summary>
+    private static Dictionary<string, IReadOnlyList<string>> SmokeOptions { get; } = new(Shortened)
+    {
+        ["fisher"] = ["max-samples=100"],
+        ["iu"] = ["iterations=5", "hessian-samples=500"],
+    };
+
+    /// <summary>All profiles by name.</summary>
+    public static IReadOnlyList<Profile> All => [Smoke, Quick, Paper];
+
+    /// <summary>The profile of that name.</summary>
+    public static Profile Get(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown profile '{name}'. Known: {string.Join(", ", All.Select(p => p.Name))}.");
+
+    /// <summary>Tiny subsets, every experiment, one seed: the pipeline end to end in a few minutes.</summary>
+    public static Profile Smoke { get; } = new(
+        "smoke",
+        "Fashion-MNIST subsets (2,000 training samples), 1 seed, 2 epochs: checks the pipeline end to end (CI, notebook tests).",
+        [
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2),
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2),
+            new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0.01, 0.05, 0.1]),
+            new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 2, TrainLimit: 2000, ShadowEpochs: 2),
+            new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0, 0.005], ShadowEpochs: 2),
+            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Requests: 3),
+            new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, Sweep: [5, 20, 50]),
+        ]);
+
+    /// <summary>The default main job: Fashion-MNIST, LeNet5 and logistic regression, 3 seeds, every experiment.</summary>
+    public static Profile Quick { get; } = new(
+        "quick",
+        "Fashion-MNIST, LeNet5 and logistic regression, 5% forget, 3 seeds, every method and experiment; originals and Retrain ≤4 epochs; slow baselines shortened. About 25 minutes on 2 cores.",
+        [
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
+            new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 4, Sweep: [0.01, 0.02, 0.05, 0.1]),
+            new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 4, ShadowEpochs: 3),
+            new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Sweep: [0, 0.001, 0.005, 0.01], ShadowEpochs: 3),
+            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Requests: 5),
+            new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 10_000, Sweep: [10, 50, 200, 1000]),
+        ]);
+
+    /// <summary>The paper's grid (needs the datasets and, realistically, a GPU).</summary>
+    public static Profile Paper { get; } = new(
+        "paper",
+        "The paper's grid: CIFAR-10/LeNet5, SVHN/ResNet18, CIFAR-100/VGG19, Purchase100/MLP at 5% and 10% forget, 10 seeds, full recipes.",
+        [
+            .. Grid("cifar10", "lenet5"),
+            .. Grid("svhn", "resnet18"),
+            .. Grid("cifar100", "vgg19"),
+            .. Grid("purchase100", "mlp"),
+        ]);
+
+    private static IEnumerable<ExperimentSpec> Grid(string dataset, string model)
+    {
+        int[] seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        foreach (var ratio in new[] { 0.05, 0.10 })
+        {
+            yield return new(ExperimentKind.Main, dataset, model, AllMethods, seeds, ForgetRatio: ratio);
+        }
+
+        yield return new(ExperimentKind.Ablation, dataset, model, ["ia", "iau"], seeds);
+        yield return new(ExperimentKind.Efficiency, dataset, model, ["iau", "iau-cached", "ga"], [0], Sweep: [0.01, 0.02, 0.05, 0.1]);
+    }
+}
