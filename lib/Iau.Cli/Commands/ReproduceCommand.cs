@@ -13,7 +13,7 @@ internal static class ReproduceCommand
     public static IEnumerable<Command> Build(CliContext ctx)
     {
         var profile = new Option<string>("--profile") { Description = "smoke | quick | paper.", DefaultValueFactory = _ => "quick" };
-        var output = new Option<string>("--out") { Description = "Results folder (results.jsonl and cache/).", DefaultValueFactory = _ => "results" };
+        var output = new Option<string?>("--out") { Description = "Results folder (results.jsonl and cache/); default results/<profile>, the folder the notebooks read." };
         var shard = new Option<string?>("--shard") { Description = "Run one slice i/n of the cells (e.g. a Slurm array task); join with `iau results merge`." };
         var figures = new Option<string?>("--figures") { Description = "Where to write tables and figures (default: <out>/figures)." };
         var noFigures = new Option<bool>("--no-figures") { Description = "Only compute results." };
@@ -23,7 +23,7 @@ internal static class ReproduceCommand
             ctx.InitRuntime(parse, 0);
             var p = Profiles.Get(parse.GetValue(profile)!);
             var (index, count) = ParseShard(parse.GetValue(shard));
-            var outDir = parse.GetValue(output)!;
+            var outDir = parse.GetValue(output) ?? Path.Combine("results", p.Name);
             var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device);
             var c = ctx.Console;
             c.WriteLine($"profile {p.Name}: {p.Description}");
@@ -63,7 +63,7 @@ internal static class ReproduceCommand
         });
 
         var results = new Command("results", "Show or merge stored results.");
-        var file = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "results.jsonl") };
+        var file = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
         var experiment = new Option<string>("--experiment") { Description = "Which experiment's table.", DefaultValueFactory = _ => "main" };
         var show = new Command("show", "Print the summary table(s) of stored results.") { file, experiment };
         show.SetAction(parse =>
@@ -78,7 +78,7 @@ internal static class ReproduceCommand
             return 0;
         });
         var inputs = new Argument<string[]>("inputs") { Description = "Results files to join (e.g. the shards).", Arity = ArgumentArity.OneOrMore };
-        var mergeOut = new Option<string>("--out") { Description = "Merged results file.", DefaultValueFactory = _ => Path.Combine("results", "results.jsonl") };
+        var mergeOut = new Option<string>("--out") { Description = "Merged results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
         var merge = new Command("merge", "Join results files (shards) into one.") { inputs, mergeOut };
         merge.SetAction(parse =>
         {
@@ -89,7 +89,7 @@ internal static class ReproduceCommand
         results.Subcommands.Add(show);
         results.Subcommands.Add(merge);
 
-        var figFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "results.jsonl") };
+        var figFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
         var figOut = new Option<string>("--out") { Description = "Folder for tables and figures.", DefaultValueFactory = _ => "figures" };
         var figs = new Command("figures", "Rebuild tables and figures (HTML, PNG, SVG) from stored results.") { figFile, figOut };
         figs.SetAction(parse =>

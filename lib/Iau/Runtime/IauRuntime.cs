@@ -45,6 +45,7 @@ public static class IauRuntime
             }
 
             torch.set_num_threads(threads);
+            WarmUp();
             torch.random.manual_seed(options.Seed);
             if (cuda)
             {
@@ -55,6 +56,26 @@ public static class IauRuntime
             var version = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
             return new RuntimeInfo(chosen.ToString(), threads, options.Seed, version, cuda, fix);
         }
+    }
+
+    /// <summary>
+    /// Runs the in-place arithmetic overloads once, outside any dispose scope, so that whatever TorchSharp
+    /// creates lazily for their default arguments (e.g. the alpha = 1 scalar of add_(Tensor)) is created here and
+    /// not inside a caller's dispose scope, which would free it while TorchSharp still holds it (seen as rare
+    /// "toDouble" failures in add_ under parallel tests).
+    /// </summary>
+    private static void WarmUp()
+    {
+        using var a = torch.zeros(2);
+        using var b = torch.ones(2);
+        a.add_(b);
+        a.sub_(b);
+        a.mul_(b);
+        a.div_(b);
+        using var c = a.add(b);
+        using var d = a.sub(b);
+        using var e = a + b;
+        using var f = a - b;
     }
 
     /// <summary>Re-seeds libtorch's global generator (every random choice of the kit also takes its own seed).</summary>
