@@ -125,7 +125,15 @@ public static class ConvexSolver
             theta = candidate.MoveToOuterDisposeScope();
             grad = newGrad.MoveToOuterDisposeScope();
             value = newValue;
+            var previous = gradNorm;
             gradNorm = grad.norm().item<double>();
+
+            // Newton converges quadratically near the optimum: a step that no longer halves ‖∇J‖ when it is already
+            // within 1000× the tolerance has hit float64 rounding, and further steps only burn time.
+            if (gradNorm > 0.5 * previous && gradNorm < 1000 * options.GradientTolerance)
+            {
+                break;
+            }
         }
 
         SetParameters(model, theta);
