@@ -190,6 +190,10 @@ public static class FileBasedAppExporter
         header.Add("#:property Nullable=disable");
         header.Add("#:property TreatWarningsAsErrors=false");
         header.Add("#:property ManagePackageVersionsCentrally=false");
+
+        // File-based apps default to AOT-style settings; the kit uses reflection-based JSON and is not trimmed.
+        header.Add("#:property PublishAot=false");
+        header.Add("#:property JsonSerializerIsReflectionEnabledByDefault=true");
         if (sources.Count > 0)
         {
             header.Add($"#:property RestoreAdditionalProjectSources={string.Join("%3B", sources)}");
