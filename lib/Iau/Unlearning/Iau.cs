@@ -53,14 +53,20 @@ public sealed class IauMethod(IauOptions? options = null, string name = "iau") :
     internal static ParameterVector Direction(IauOptions o, IauModel model, UnlearningData data, UnlearningContext context, bool useCache)
     {
         using var forget = Gradients.MeanGradient(model, data.Forget, context.ChunkSize);
+        return Combine(o, forget, () => useCache
+            ? context.Cache!.RetainGradient(forget, data.Forget.Count)
+            : Gradients.MeanGradient(model, data.Retain, context.ChunkSize));
+    }
+
+    /// <summary>g = w_r·∇L̄_r − w_f·∇L̄_f from ∇L̄_f and a source of ∇L̄_r (asked only when w_r ≠ 0); the caller disposes g.</summary>
+    internal static ParameterVector Combine(IauOptions o, ParameterVector forget, Func<ParameterVector> retain)
+    {
         var g = forget.Clone();
         g.Combine(-o.ForgetWeight, forget, 0);
         if (o.RetainWeight != 0)
         {
-            using var retain = useCache
-                ? context.Cache!.RetainGradient(forget, data.Forget.Count)
-                : Gradients.MeanGradient(model, data.Retain, context.ChunkSize);
-            g.Combine(1, retain, o.RetainWeight);
+            using var r = retain();
+            g.Combine(1, r, o.RetainWeight);
         }
 
         return g;

@@ -72,13 +72,7 @@ public static class SequentialUnlearning
                 {
                     var parameters = Gradients.Trainable(model);
                     using var f = Gradients.MeanGradient(model, forget, chunkSize);
-                    var g = f.Clone();
-                    g.Combine(-o.ForgetWeight, f, 0);
-                    if (o.RetainWeight != 0)
-                    {
-                        using var r = current is not null ? current.RetainGradient(f, rows.Count) : Gradients.MeanGradient(model, retain!, chunkSize);
-                        g.Combine(1, r, o.RetainWeight);
-                    }
+                    var g = IauMethod.Combine(o, f, () => current is not null ? current.RetainGradient(f, rows.Count) : Gradients.MeanGradient(model, retain!, chunkSize));
 
                     if (current is not null)
                     {
