@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Iau.Evaluation;
+
 namespace Iau.Experiments;
 
 /// <summary>The experiments of the paper (and the kit's extensions).</summary>
@@ -40,7 +44,17 @@ public enum ExperimentKind
 /// <param name="Sweep">Sweep values (meaning depends on the kind: forget ratios, retain sizes, α, …).</param>
 /// <param name="Requests">Number of deletion requests (Sequential).</param>
 /// <param name="ShadowEpochs">Epochs of the shadow model(s) of the membership-inference attack.</param>
-/// <param name="Shadows">Number of shadow models.</param>
+/// <param name="Shadows">Number of shadow models (quick MIA preset; the paper preset uses its own three).</param>
+/// <param name="ForgetClass">
+/// Class-wise forgetting: the forget set is every training sample of this class (ForgetRatio is then unused).
+/// Null = a random forget set of ForgetRatio.
+/// </param>
+/// <param name="Protocol">How seeds relate to splits and originals (<see cref="Experiments.Protocol"/>).</param>
+/// <param name="Mia">Set-up of the shadow-model membership-inference attack (<see cref="MiaPreset"/>).</param>
+/// <remarks>
+/// A cell's hash is the JSON of its spec (see <c>Reproduction.Hash</c>); properties added after the first
+/// release are left out of that JSON while they hold their defaults, so existing cells keep their hashes.
+/// </remarks>
 public sealed record ExperimentSpec(
     ExperimentKind Kind,
     string Dataset,
@@ -56,14 +70,47 @@ public sealed record ExperimentSpec(
     IReadOnlyList<double>? Sweep = null,
     int Requests = 5,
     int ShadowEpochs = 10,
-    int Shadows = 1)
+    int Shadows = 1,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int? ForgetClass = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Protocol Protocol = Protocol.Kit,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] MiaPreset Mia = MiaPreset.Quick)
 {
+    /// <summary>The split seed of the official protocol (the authors' data_train_valid.py default, --seed 1).</summary>
+    public const int OfficialSplitSeed = 1;
+
+    /// <summary>The seed of the train/valid split, original model and shadow attack of a cell seed.</summary>
+    public int TrainingSeed(int seed) => Protocol == Protocol.Official ? OfficialSplitSeed : seed;
+
     /// <summary>Short name, e.g. "main/fashion-mnist/lenet5".</summary>
     public string Name => $"{Kind.ToString().ToLowerInvariant()}/{Dataset}/{Model}";
+
+    /// <summary>The forget set as a key segment: "ratio=0.05" (random) or "class=3" (class-wise).</summary>
+    [JsonIgnore]
+    public string ForgetSegment => ForgetClass is int k
+        ? "class=" + k.ToString(CultureInfo.InvariantCulture)
+        : "ratio=" + ForgetRatio.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Options of one method (empty when none are set).</summary>
     public IReadOnlyList<string> OptionsFor(string method) =>
         MethodOptions is not null && MethodOptions.TryGetValue(method, out var o) ? o : [];
+}
+
+/// <summary>How the seeds of an experiment relate to its split and its original model.</summary>
+public enum Protocol
+{
+    /// <summary>
+    /// The kit's default: each seed draws its own train/valid split, forget set, original and shadow attack,
+    /// so the spread over seeds includes training variance.
+    /// </summary>
+    Kit,
+
+    /// <summary>
+    /// The authors' code (Lolo1222/IAU: data_train_valid.py once with seed 1, then data_remain_unlearn.py
+    /// with seeds 1..10): one train/valid split (seed <see cref="ExperimentSpec.OfficialSplitSeed"/>) and one
+    /// original model and shadow attack per dataset; a seed varies only the forget set (and the seeds of the
+    /// unlearning methods and of Retrain's shuffling).
+    /// </summary>
+    Official,
 }
 
 /// <summary>A named set of experiments.</summary>

@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Iau.Data;
+using Iau.Evaluation;
+using Iau.Models;
+using Iau.Training;
+using Iau.Unlearning;
+using TorchSharp;
+
+namespace Iau.Experiments;
+
+/// <summary>
+/// What every experiment shares while a reproduction runs: datasets and splits, the originals, retrained
+/// models and shadow attacks — each trained once and cached on disk under cache/ by the hash of what
+/// determines it — and the standard measurement of a model against Retrain (design §3). One context lives
+/// for one <see cref="Reproduction.Run"/>; it owns (and disposes) every tensor it caches.
+/// </summary>
+internal sealed class ExperimentContext : IDisposable
+{
+    private readonly ReproductionOptions options;
+    private readonly Dictionary<string, LoadedDataset> datasets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SplitData> splits = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LoadedCheckpoint> models = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ShadowModelAttack> attacks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyDictionary<string, double>> retrainMetrics = new(StringComparer.Ordinal);
+    private readonly IProgress<ReproductionProgress>? progress;
+    private RocCurve? lastRoc;
+
+    internal ExperimentContext(ReproductionOptions options, IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
+    {
+        this.options = options;
+        this.progress = progress;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>Cancels the run (checked inside trainings and unlearning steps).</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>ROC of the loss attack of the last <see cref="Measure"/> (main-style rows store it in their notes).</summary>
+    public RocCurve LastRoc => lastRoc ?? throw new InvalidOperationException("No model has been measured yet.");
+
+    private string CacheDir => Path.Combine(options.OutputDirectory, "cache");
+
+    /// <summary>The spec's methods that apply to its model (Retrain always does).</summary>
+    public static List<string> Applicable(ExperimentSpec spec) =>
+        spec.Methods.Where(m => UnlearningMethods.All.First(e => e.Name == m).Supports(spec.Model) || m == "retrain").ToList();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var s in splits.Values)
+        {
+            s.Dispose();
+        }
+
+        foreach (var m in models.Values)
+        {
+            m.Dispose();
+        }
+
+        foreach (var a in attacks.Values)
+        {
+            a.Dispose();
+        }
+    }
+
+    internal (Dictionary<string, double> Metrics, Dictionary<string, string> Notes) RunMethod(
+        ExperimentSpec spec, int seed, SplitData data, LoadedCheckpoint original, double alpha, string method, IReadOnlyList<string> methodOptions, bool full = true)
+    {
+        var retrain = full || method == "retrain" ? Retrained(spec, seed, data, original, alpha) : null;
+        if (method == "retrain")
+        {
+            var rs = retrain!.Metadata.Metrics["unlearn_seconds"];
+            var m = full ? Measure(spec, seed, data, retrain.Model, alpha, rs, retrain) : Quick(data, retrain.Model, rs);
+            return (m, new Dictionary<string, string> { ["notes"] = retrain.Metadata.Notes ?? string.Empty });
+        }
+
+        var unlearning = UnlearningMethods.Create(method, MethodSettings.Parse(methodOptions));
+        using var cache = method == "iau-cached" ? CacheFor(original, data.Train.Count) : null;
+        var context = new UnlearningContext(seed, original.Metadata.Training, cache);
+        using var result = Unlearner.Run(unlearning, original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
+        var metrics = full ? Measure(spec, seed, data, result.Model, alpha, result.Seconds, retrain) : Quick(data, result.Model, result.Seconds);
+        if (retrain is not null)
+        {
+            metrics["Speedup"] = retrain.Metadata.Metrics["unlearn_seconds"] / Math.Max(result.Seconds, 1e-9);
+        }
+
+        return (metrics, new Dictionary<string, string>(result.Notes) { ["description"] = result.Description });
+    }
+
+    internal static Dictionary<string, double> Quick(SplitData data, IauModel model, double seconds) => new()
+    {
+        ["TA"] = Evaluator.Accuracy(model, data.Test),
+        ["FA"] = Evaluator.Accuracy(model, data.Forget),
+        ["RTE"] = seconds,
+    };
+
+    /// <summary>Every metric of a model against Retrain (design §3).</summary>
+    internal Dictionary<string, double> Measure(ExperimentSpec spec, int seed, SplitData data, IauModel model, double alpha, double? seconds, LoadedCheckpoint? retrain = null)
+    {
+        var attack = Attack(spec, seed, data);
+        var acc = Accuracies.Compute(model, data.Test, data.Retain, data.Forget);
+        var roc = LossAttack.Roc(model, data.Forget, data.Test);
+        lastRoc = roc;
+        var m = new Dictionary<string, double>
+        {
+            ["TA"] = acc.Test,
+            ["RA"] = acc.Retain,
+            ["FA"] = acc.Forget,
+            ["UA"] = 1 - acc.Forget,
+            ["MIA_shadow"] = attack.MemberRate(model, data.Forget),
+            ["MIA_entropy"] = EntropyAttack.Efficacy(model, data.Retain, data.Test, data.Forget, seed),
+            ["AUC_loss"] = roc.Auc,
+        };
+        if (seconds is double s)
+        {
+            m["RTE"] = s;
+        }
+
+        if (retrain is not null)
+        {
+            m["L2_retrain"] = Distances.ParameterL2(model, retrain.Model);
+            m["JS_forget"] = Distances.JsDivergence(model, retrain.Model, data.Forget);
+            m["JS_test"] = Distances.JsDivergence(model, retrain.Model, data.Test);
+            var key = RetrainKey(spec, seed, data, alpha);
+            if (!retrainMetrics.TryGetValue(key, out var rm))
+            {
+                rm = ReferenceEquals(model, retrain.Model) ? new Dictionary<string, double>(m) : Measure(spec, seed, data, retrain.Model, alpha, null);
+                retrainMetrics[key] = rm;
+            }
+
+            m["AvgGap"] = Aggregation.AvgGap(m, rm, ["TA", "RA", "FA", "MIA_shadow"]);
+        }
+
+        return m;
+    }
+
+    internal ResultRow Row(Cell cell, string variant, IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, string> notes) =>
+        new(cell.Spec.Kind.ToString().ToLowerInvariant(), Reproduction.Key(cell.Spec, cell.Seed, variant, cell.Method), cell.Hash, cell.Spec.Dataset, cell.Spec.Model,
+            cell.Method, variant, cell.Seed, metrics, notes, Checkpoint.KitVersion, DateTimeOffset.UtcNow);
+
+    private LoadedDataset Dataset(string name)
+    {
+        if (!datasets.TryGetValue(name, out var d))
+        {
+            d = DatasetLoader.Load(name, options.Load);
+            datasets[name] = d;
+        }
+
+        return d;
+    }
+
+    /// <summary>The split of a seed (train/valid shuffled with the seed, forget = a seeded random ratio), limited for small profiles.</summary>
+    internal SplitData Split(ExperimentSpec spec, int seed, double ratio)
+    {
+        var key = Invariant($"{spec.Dataset}/{seed}/{ratio}/{spec.TrainLimit}");
+        if (!splits.TryGetValue(key, out var s))
+        {
+            var data = Dataset(spec.Dataset);
+            var split = DataSplit.Create(data, new SplitOptions(seed, 0.2, ForgetRequest.ByRatio(ratio, seed)));
+            if (spec.TrainLimit is int n)
+            {
+                split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
+            }
+
+            s = SplitData.Create(data, split, options.Device);
+            splits[key] = s;
+        }
+
+        return s;
+    }
+
+    private TrainingOptions Recipe(ExperimentSpec spec, int seed, double alpha) =>
+        TrainingOptions.Paper with { GrAlpha = alpha, MaxEpochs = spec.MaxEpochs, Patience = spec.Patience, Seed = seed };
+
+    /// <summary>The original model of (dataset, model, seed, α, recipe, limit), trained once and cached on disk.</summary>
+    internal LoadedCheckpoint Original(ExperimentSpec spec, int seed, double alpha)
+    {
+        var data = Split(spec, seed, spec.ForgetRatio);
+        var recipe = Recipe(spec, seed, alpha);
+        var hash = ShortHash($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}");
+        var path = Path.Combine(CacheDir, $"original-{spec.Model}-{hash}.ckpt");
+        if (models.TryGetValue(path, out var loaded))
+        {
+            return loaded;
+        }
+
+        if (!File.Exists(path))
+        {
+            progress?.Report(new ReproductionProgress($"train original {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
+            TrainedModel.Train(data, new TrainSpec(spec.Model, recipe, seed, StoreGradient: true), path, cancellationToken: CancellationToken);
+        }
+
+        loaded = Checkpoint.Load(path);
+        loaded.Model.to(options.Device ?? torch.CPU);
+        models[path] = loaded;
+        return loaded;
+    }
+
+    private string RetrainKey(ExperimentSpec spec, int seed, SplitData data, double alpha) =>
+        ShortHash($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, seed, alpha))}/{Checkpoint.KitVersion}");
+
+    /// <summary>Retrain on D_r with the original's recipe, cached on disk (the seconds are kept in its metrics).</summary>
+    internal LoadedCheckpoint Retrained(ExperimentSpec spec, int seed, SplitData data, LoadedCheckpoint original, double alpha)
+    {
+        var path = Path.Combine(CacheDir, $"retrain-{spec.Model}-{RetrainKey(spec, seed, data, alpha)}.ckpt");
+        if (models.TryGetValue(path, out var loaded))
+        {
+            return loaded;
+        }
+
+        if (!File.Exists(path))
+        {
+            progress?.Report(new ReproductionProgress($"retrain {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
+            var context = new UnlearningContext(seed, original.Metadata.Training);
+            using var r = Unlearner.Run(new Retrain(), original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
+            var meta = original.Metadata with
+            {
+                Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds },
+                History = [],
+                Notes = $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}",
+                ExtraTensors = [],
+            };
+            Checkpoint.Save(path, r.Model, meta);
+        }
+
+        loaded = Checkpoint.Load(path);
+        loaded.Model.to(options.Device ?? torch.CPU);
+        models[path] = loaded;
+        return loaded;
+    }
+
+    /// <summary>The shadow-model attack of (dataset, model, seed), trained on the validation split (disjoint from train), cached.</summary>
+    internal ShadowModelAttack Attack(ExperimentSpec spec, int seed, SplitData data)
+    {
+        var shadowOptions = new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
+        var hash = ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}");
+        var path = Path.Combine(CacheDir, $"shadow-{spec.Model}-{hash}.bin");
+        if (attacks.TryGetValue(path, out var attack))
+        {
+            return attack;
+        }
+
+        var info = data.Dataset.Info;
+        var shape = info.InputShape.Select(x => (long)x).ToArray();
+        if (File.Exists(path))
+        {
+            attack = ShadowModelAttack.Load(path);
+        }
+        else
+        {
+            progress?.Report(new ReproductionProgress($"shadow attack {spec.Model} seed {seed}", 0, 0, false, "training"));
+            attack = ShadowModelAttack.Fit(s => ModelFactory.Create(spec.Model, shape, info.Classes, s), data.Valid, shadowOptions, seed, cancellationToken: CancellationToken);
+            attack.Save(path);
+        }
+
+        attacks[path] = attack;
+        return attack;
+    }
+
+    internal static GradientCache? CacheFor(LoadedCheckpoint original, int trainCount)
+    {
+        var cache = GradientCache.FromTensors(original.Extras);
+        if (cache is not null && cache.Count != trainCount)
+        {
+            cache.Dispose();
+            throw new InvalidOperationException($"The original's gradient cache averages {cache.Count} samples, not {trainCount}.");
+        }
+
+        return cache;
+    }
+
+    internal static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+
+    private static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+}
