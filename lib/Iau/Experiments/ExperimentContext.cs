@@ -152,14 +152,26 @@ internal sealed class ExperimentContext : IDisposable
         return d;
     }
 
-    /// <summary>The split of a seed (train/valid shuffled with the seed, forget = a seeded random ratio), limited for small profiles.</summary>
-    internal SplitData Split(ExperimentSpec spec, int seed, double ratio)
+    /// <summary>The spec's own forget set for a seed: every training sample of ForgetClass, else a random ForgetRatio.</summary>
+    internal SplitData Split(ExperimentSpec spec, int seed) =>
+        Split(spec, seed, spec.ForgetClass is int k ? ForgetRequest.ByClass(k) : ForgetRequest.ByRatio(spec.ForgetRatio, seed));
+
+    /// <summary>A random forget set of <paramref name="ratio"/> (sweeps over the forget ratio), whatever the spec's forget set.</summary>
+    internal SplitData Split(ExperimentSpec spec, int seed, double ratio) => Split(spec, seed, ForgetRequest.ByRatio(ratio, seed));
+
+    /// <summary>
+    /// The split of a seed: train/valid shuffled with the spec's training seed (the seed itself under the kit
+    /// protocol, one fixed seed under the official one), the forget set chosen by <paramref name="forget"/>
+    /// inside train, limited to TrainLimit samples for small profiles.
+    /// </summary>
+    private SplitData Split(ExperimentSpec spec, int seed, ForgetRequest forget)
     {
-        var key = Invariant($"{spec.Dataset}/{seed}/{ratio}/{spec.TrainLimit}");
+        var splitSeed = spec.TrainingSeed(seed);
+        var key = Invariant($"{spec.Dataset}/{splitSeed}/{forget.Mode}/{forget.Ratio}/{forget.Class}/{forget.Seed}/{spec.TrainLimit}");
         if (!splits.TryGetValue(key, out var s))
         {
             var data = Dataset(spec.Dataset);
-            var split = DataSplit.Create(data, new SplitOptions(seed, 0.2, ForgetRequest.ByRatio(ratio, seed)));
+            var split = DataSplit.Create(data, new SplitOptions(splitSeed, 0.2, forget));
             if (spec.TrainLimit is int n)
             {
                 split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
@@ -178,7 +190,9 @@ internal sealed class ExperimentContext : IDisposable
     /// <summary>The original model of (dataset, model, seed, α, recipe, limit), trained once and cached on disk.</summary>
     internal LoadedCheckpoint Original(ExperimentSpec spec, int seed, double alpha)
     {
-        var data = Split(spec, seed, spec.ForgetRatio);
+        // The forget set does not enter training: any split of the seed gives the same train/valid rows.
+        var data = Split(spec, seed);
+        seed = spec.TrainingSeed(seed);
         var recipe = Recipe(spec, seed, alpha);
         var hash = ShortHash($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}");
         var path = Path.Combine(CacheDir, $"original-{spec.Model}-{hash}.ckpt");
@@ -199,8 +213,13 @@ internal sealed class ExperimentContext : IDisposable
         return loaded;
     }
 
+    /// <summary>
+    /// What a retrained model depends on: data, forget set, the original's recipe (its seed is the training
+    /// seed) and, under the official protocol where that seed is shared, the cell's seed (Retrain's shuffling).
+    /// </summary>
     private string RetrainKey(ExperimentSpec spec, int seed, SplitData data, double alpha) =>
-        ShortHash($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, seed, alpha))}/{Checkpoint.KitVersion}");
+        ShortHash($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, spec.TrainingSeed(seed), alpha))}/{Checkpoint.KitVersion}"
+            + (spec.Protocol == Protocol.Kit ? string.Empty : Invariant($"/{spec.Protocol}/seed={seed}")));
 
     /// <summary>Retrain on D_r with the original's recipe, cached on disk (the seconds are kept in its metrics).</summary>
     internal LoadedCheckpoint Retrained(ExperimentSpec spec, int seed, SplitData data, LoadedCheckpoint original, double alpha)
@@ -232,9 +251,10 @@ internal sealed class ExperimentContext : IDisposable
         return loaded;
     }
 
-    /// <summary>The shadow-model attack of (dataset, model, seed), trained on the validation split (disjoint from train), cached.</summary>
+    /// <summary>The shadow-model attack of (dataset, model, training seed, preset), trained on the validation split (disjoint from train), cached.</summary>
     internal ShadowModelAttack Attack(ExperimentSpec spec, int seed, SplitData data)
     {
+        seed = spec.TrainingSeed(seed);
         var shadowOptions = new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
         var hash = ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}");
         var path = Path.Combine(CacheDir, $"shadow-{spec.Model}-{hash}.bin");

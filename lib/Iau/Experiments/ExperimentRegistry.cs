@@ -11,6 +11,7 @@ internal static class ExperimentRegistry
         new SensitivityExperiment(),
         new SequentialExperiment(),
         new ConvexExperiment(),
+        new ClassWiseExperiment(),
     }.ToDictionary(e => e.Kind);
 
     /// <summary>The experiment of a kind.</summary>

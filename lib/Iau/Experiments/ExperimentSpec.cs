@@ -24,6 +24,9 @@ public enum ExperimentKind
 
     /// <summary>Logistic regression: IAU against exact influence against retraining to convergence.</summary>
     Convex,
+
+    /// <summary>Class-wise forgetting: the main comparison with every training sample of one class as the forget set.</summary>
+    ClassWise,
 }
 
 /// <summary>

@@ -31,6 +31,9 @@ public static class Profiles
         ["iu"] = ["iterations=5", "hessian-samples=500"],
     };
 
+    /// <summary>The class the quick and smoke profiles forget in the class-wise experiment (Fashion-MNIST: T-shirt/top).</summary>
+    public const int QuickForgetClass = 0;
+
     /// <summary>All profiles by name.</summary>
     public static IReadOnlyList<Profile> All => [Smoke, Quick, Paper];
 
@@ -51,12 +54,14 @@ public static class Profiles
             new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0, 0.005], ShadowEpochs: 2),
             new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Requests: 3),
             new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, Sweep: [5, 20, 50]),
+            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ForgetClass: QuickForgetClass),
         ]);
 
     /// <summary>The default main job: Fashion-MNIST, LeNet5 and logistic regression, 3 seeds, every experiment.</summary>
     public static Profile Quick { get; } = new(
         "quick",
-        "Fashion-MNIST, LeNet5 and logistic regression, 5% forget, 3 seeds, every method and experiment; originals and Retrain ≤4 epochs; slow baselines shortened. About 25 minutes on 2 cores.",
+        "Fashion-MNIST, LeNet5 and logistic regression, 5% forget, 3 seeds, every method and experiment; originals and Retrain ≤4 epochs; slow baselines shortened. About 25 minutes on 2 cores, "
+        + "plus about 14 for LeNet5 with 10% random and class-wise (class 0) forgetting, 3 seeds each (estimated from the 5% run's per-method times; tuned rows, when recipes exist, add one cell per method).",
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
             new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
@@ -65,12 +70,17 @@ public static class Profiles
             new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Sweep: [0, 0.001, 0.005, 0.01], ShadowEpochs: 3),
             new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Requests: 5),
             new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 10_000, Sweep: [10, 50, 200, 1000]),
+
+            // Added after the first committed quick run; new cells only (the rows above keep their keys and hashes,
+            // and these reuse their cached originals and shadow attacks): random 10% and class-wise forgetting.
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], ForgetRatio: 0.10, MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
+            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ForgetClass: QuickForgetClass),
         ]);
 
     /// <summary>The paper's grid (needs the datasets and, realistically, a GPU).</summary>
     public static Profile Paper { get; } = new(
         "paper",
-        "The paper's grid: CIFAR-10/LeNet5, SVHN/ResNet18, CIFAR-100/VGG19, Purchase100/MLP at 5% and 10% forget, 10 seeds, full recipes.",
+        "The paper's grid: CIFAR-10/LeNet5, SVHN/ResNet18, CIFAR-100/VGG19, Purchase100/MLP at 5% and 10% random and class-wise (class 0) forgetting, 10 seeds, full recipes.",
         [
             .. Grid("cifar10", "lenet5"),
             .. Grid("svhn", "resnet18"),
@@ -88,5 +98,6 @@ public static class Profiles
 
         yield return new(ExperimentKind.Ablation, dataset, model, ["ia", "iau"], seeds);
         yield return new(ExperimentKind.Efficiency, dataset, model, ["iau", "iau-cached", "ga"], [0], Sweep: [0.01, 0.02, 0.05, 0.1]);
+        yield return new(ExperimentKind.ClassWise, dataset, model, AllMethods, seeds, ForgetClass: 0);
     }
 }

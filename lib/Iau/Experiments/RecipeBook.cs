@@ -29,12 +29,15 @@ internal sealed class RecipeBook
     /// </summary>
     public static RecipeBook Open(string? explicitDirectory)
     {
-        if (explicitDirectory is not null)
-        {
-            return new RecipeBook(Path.GetFullPath(explicitDirectory));
-        }
+        return explicitDirectory is not null
+            ? new RecipeBook(Path.GetFullPath(explicitDirectory))
+            : Discover(System.IO.Directory.GetCurrentDirectory());
+    }
 
-        for (var dir = new DirectoryInfo(System.IO.Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    /// <summary>The recipes of data/recipes in the first folder at or above <paramref name="start"/> that holds Iau.Research.sln.</summary>
+    internal static RecipeBook Discover(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Iau.Research.sln")))
             {

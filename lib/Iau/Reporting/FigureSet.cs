@@ -32,17 +32,20 @@ public static class FigureSet
         var figures = new List<FigureEntry>();
         var order = MethodOrderDefault;
 
-        foreach (var g in rows.Where(r => r.Experiment == "main").GroupBy(r => (r.Dataset, r.Model)))
+        // One table per forget set: random 5% keeps the plain name; 10% and class-wise get a suffix. Tuned rows
+        // (variant "tuned") show as "method [tuned]" beside the reference-default rows.
+        foreach (var g in rows.Where(r => r.Experiment is "main" or "classwise").GroupBy(r => (r.Experiment, r.Dataset, r.Model, Forget: ForgetOf(r))))
         {
-            var name = $"main-{g.Key.Dataset}-{g.Key.Model}";
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order });
-            figures.Add(new($"{name}-bars", $"Main comparison, {g.Key.Model} on {g.Key.Dataset}: accuracies and membership inference per method (mean ± std over seeds).",
+            var name = $"{g.Key.Experiment}-{g.Key.Dataset}-{g.Key.Model}" + (g.Key.Forget is "ratio=0.05" or "" || g.Key.Experiment == "classwise" ? string.Empty : "-" + g.Key.Forget.Replace("ratio=", "random-", StringComparison.Ordinal));
+            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
+            var what = g.Key.Experiment == "classwise" ? $"Class-wise forgetting ({g.Key.Forget})" : $"Main comparison ({g.Key.Forget.Replace("ratio=", "random ", StringComparison.Ordinal)})";
+            figures.Add(new($"{name}-bars", $"{what}, {g.Key.Model} on {g.Key.Dataset}: accuracies and membership inference per method (mean ± std over seeds).",
                 Charts.MetricBars(g, ["TA", "RA", "FA", "MIA_shadow", "MIA_entropy"], $"{g.Key.Model} on {g.Key.Dataset}", order)));
             figures.Add(new($"{name}-tradeoff", $"Utility/forgetting/time trade-off, {g.Key.Model}: Avg Gap to Retrain against unlearning time (log scale).",
                 Charts.TradeOff(g.Where(r => r.Method != "original"), "AvgGap", "RTE", $"Avg Gap vs time, {g.Key.Model}", order)));
             var roc = g.Where(r => r.Seed == g.Min(x => x.Seed) && r.Notes.ContainsKey(RocNote.Key))
                 .OrderBy(r => order.ToList().IndexOf(r.Method))
-                .Select(r => (r.Method, RocNote.Parse(r.Notes[RocNote.Key])))
+                .Select(r => (Method: r.Variant.Length == 0 ? r.Method : $"{r.Method} [{r.Variant}]", RocNote.Parse(r.Notes[RocNote.Key])))
                 .Select(t => (t.Method, (IReadOnlyList<double>)t.Item2.Fpr, (IReadOnlyList<double>)t.Item2.Tpr))
                 .ToList();
             if (roc.Count > 0)
@@ -112,6 +115,13 @@ public static class FigureSet
         }
 
         return (tables, figures);
+    }
+
+    /// <summary>The forget-set segment of a row's key ("ratio=0.05", "class=0"; experiment/dataset/model/forget/variant/method/seed).</summary>
+    private static string ForgetOf(ResultRow row)
+    {
+        var parts = row.Key.Split('/');
+        return parts.Length >= 7 ? parts[3] : string.Empty;
     }
 
     /// <summary>Writes tables (.md, .html), figures (.html; .png and .svg through Chromium when available) and README.md.</summary>

@@ -22,7 +22,7 @@ internal sealed class AblationExperiment : IExperiment
         var gr = cell.Variant.Contains("GR", StringComparison.Ordinal);
         var alpha = gr ? spec.GrAlpha : 0;
         var method = cell.Variant.Contains("GC", StringComparison.Ordinal) ? "iau" : "ia";
-        var data = context.Split(spec, cell.Seed, spec.ForgetRatio);
+        var data = context.Split(spec, cell.Seed);
         var original = context.Original(spec, cell.Seed, alpha);
         var (metrics, notes) = context.RunMethod(spec, cell.Seed, data, original, alpha, method, []);
         notes["method"] = method;

@@ -33,7 +33,7 @@ internal sealed class ConvexExperiment : IExperiment
     {
         var spec = cell.Spec;
         var removedCount = (int)double.Parse(cell.Variant[(cell.Variant.IndexOf('=', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
-        var data = context.Split(spec, cell.Seed, spec.ForgetRatio);
+        var data = context.Split(spec, cell.Seed);
         var l2 = 1e-3;
         var info = data.Dataset.Info;
         using var star = ModelFactory.Create("logreg", info.InputShape.Select(x => (long)x).ToArray(), info.Classes, cell.Seed);

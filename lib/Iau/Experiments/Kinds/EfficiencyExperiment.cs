@@ -51,7 +51,7 @@ internal sealed class EfficiencyExperiment : IExperiment
         }
 
         // retain=f: the same forget set, D_r cut to a fraction: how time grows with |D| (the cache only needs D_f).
-        var full = context.Split(spec, cell.Seed, spec.ForgetRatio);
+        var full = context.Split(spec, cell.Seed);
         using var retain = full.Retain.Subset(Enumerable.Range(0, (int)(full.Retain.Count * value)).ToArray());
         var method = UnlearningMethods.Create(cell.Method, MethodSettings.Parse(cell.MethodOptions));
         var unlearning = new UnlearningContext(cell.Seed, original.Metadata.Training);

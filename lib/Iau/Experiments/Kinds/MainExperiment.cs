@@ -4,7 +4,9 @@ namespace Iau.Experiments;
 
 /// <summary>
 /// Main comparison (the paper's tables): the original, then every method on the same forget set, each
-/// measured against Retrain on every metric (TA, RA, FA, MIAs, distances, RTE, Avg Gap).
+/// measured against Retrain on every metric (TA, RA, FA, MIAs, distances, RTE, Avg Gap). Where a tuned
+/// recipe holds a method (<see cref="RecipeBook"/>), that method also gets a row of variant
+/// <see cref="TunedVariant"/> with the recipe's options over the spec's; the reference-default row stays.
 /// </summary>
 internal sealed class MainExperiment : IExperiment
 {
@@ -12,18 +14,34 @@ internal sealed class MainExperiment : IExperiment
     public ExperimentKind Kind => ExperimentKind.Main;
 
     /// <inheritdoc />
-    public IEnumerable<CellPlan> Plan(ExperimentSpec spec, RecipeBook recipes) => Comparison(spec);
+    public IEnumerable<CellPlan> Plan(ExperimentSpec spec, RecipeBook recipes) => Comparison(spec, recipes);
 
     /// <inheritdoc />
     public IReadOnlyList<ResultRow> Run(Cell cell, ExperimentContext context) => [Compare(cell, context)];
 
-    /// <summary>The cells of a comparison: the original, then one per applicable method.</summary>
-    internal static IEnumerable<CellPlan> Comparison(ExperimentSpec spec)
+    /// <summary>Variant of the rows that use a tuned recipe.</summary>
+    public const string TunedVariant = "tuned";
+
+    /// <summary>
+    /// The cells of a comparison: the original, one per applicable method with the spec's options
+    /// ("reference defaults"), then one "tuned" cell per method the recipe book holds, with the spec's options
+    /// followed by the recipe's (a key given in both takes the recipe's value).
+    /// </summary>
+    internal static IEnumerable<CellPlan> Comparison(ExperimentSpec spec, RecipeBook recipes)
     {
+        var methods = ExperimentContext.Applicable(spec);
         yield return new(string.Empty, "original", [string.Empty]);
-        foreach (var m in ExperimentContext.Applicable(spec))
+        foreach (var m in methods)
         {
             yield return new(string.Empty, m, [string.Empty]);
+        }
+
+        foreach (var m in methods.Where(m => m != "retrain"))
+        {
+            if (recipes.OptionsFor(spec, m) is { } tuned)
+            {
+                yield return new(TunedVariant, m, [TunedVariant], [.. spec.OptionsFor(m), .. tuned]);
+            }
         }
     }
 
@@ -31,7 +49,7 @@ internal sealed class MainExperiment : IExperiment
     internal static ResultRow Compare(Cell cell, ExperimentContext context)
     {
         var spec = cell.Spec;
-        var data = context.Split(spec, cell.Seed, spec.ForgetRatio);
+        var data = context.Split(spec, cell.Seed);
         var original = context.Original(spec, cell.Seed, spec.GrAlpha);
         if (cell.Method == "original")
         {
@@ -44,6 +62,11 @@ internal sealed class MainExperiment : IExperiment
         }
 
         var (metrics, notes) = context.RunMethod(spec, cell.Seed, data, original, spec.GrAlpha, cell.Method, cell.MethodOptions);
+        if (cell.Variant == TunedVariant)
+        {
+            notes["options"] = string.Join(" ", cell.MethodOptions);
+        }
+
         notes[RocNote.Key] = RocNote.Serialize(context.LastRoc.Fpr, context.LastRoc.Tpr);
         return context.Row(cell, cell.Variant, metrics, notes);
     }

@@ -39,7 +39,7 @@ internal sealed class SensitivityExperiment : IExperiment
         if (v.StartsWith("alpha=", StringComparison.Ordinal))
         {
             var alpha = double.Parse(v[6..], CultureInfo.InvariantCulture);
-            var data = context.Split(spec, cell.Seed, spec.ForgetRatio);
+            var data = context.Split(spec, cell.Seed);
             var original = context.Original(spec, cell.Seed, alpha);
             var (metrics, notes) = context.RunMethod(spec, cell.Seed, data, original, alpha, "iau", []);
             return [context.Row(cell, v, metrics, notes)];
@@ -48,7 +48,7 @@ internal sealed class SensitivityExperiment : IExperiment
         if (v.StartsWith("steps=", StringComparison.Ordinal))
         {
             var parts = v.Split(',');
-            var data = context.Split(spec, cell.Seed, spec.ForgetRatio);
+            var data = context.Split(spec, cell.Seed);
             var original = context.Original(spec, cell.Seed, spec.GrAlpha);
             var (metrics, notes) = context.RunMethod(spec, cell.Seed, data, original, spec.GrAlpha, "iau", parts);
             return [context.Row(cell, v, metrics, notes)];

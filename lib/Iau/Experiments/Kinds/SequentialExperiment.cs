@@ -26,7 +26,7 @@ internal sealed class SequentialExperiment : IExperiment
     public IReadOnlyList<ResultRow> Run(Cell cell, ExperimentContext context)
     {
         var spec = cell.Spec;
-        var data = context.Split(spec, cell.Seed, spec.ForgetRatio);
+        var data = context.Split(spec, cell.Seed);
         var original = context.Original(spec, cell.Seed, spec.GrAlpha);
         var split = data.Split;
 
