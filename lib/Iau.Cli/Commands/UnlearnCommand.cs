@@ -24,9 +24,32 @@ internal static class UnlearnCommand
         var opts = new DataOptions();
         var cmd = new Command("unlearn", "Unlearn a forget set from a trained model with one or more methods.") { model, method, methodOpts, seed, output };
         opts.AddTo(cmd);
-        var list = new Command("methods", "List the unlearning methods and their options.");
-        list.SetAction(_ =>
+        var which = new Argument<string?>("method") { Description = "Show one method's options in detail (key, default, range, what the tuner searches, source).", Arity = ArgumentArity.ZeroOrOne };
+        var list = new Command("methods", "List the unlearning methods and their options.") { which };
+        list.SetAction(parse =>
         {
+            if (parse.GetValue(which) is { } name)
+            {
+                var entry = UnlearningMethods.All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new ArgumentException($"Unknown unlearning method '{name}'. Known: {string.Join(", ", UnlearningMethods.Names)}.");
+                ctx.Console.MarkupLine($"[bold]{Markup.Escape(entry.Name)}[/]: {Markup.Escape(entry.Summary)}");
+                if (entry.Declaration is not { } declared)
+                {
+                    ctx.Console.MarkupLine($"options (defaults): {Markup.Escape(entry.Options)}");
+                    return 0;
+                }
+
+                ctx.Console.MarkupLine($"defaults from: {Markup.Escape(declared.Source)}");
+                var d = new Table().AddColumns("key", "default", "valid", "tuned over", "what it does");
+                foreach (var o in declared.Options)
+                {
+                    d.AddRow(Markup.Escape(o.Key), Markup.Escape(o.Default), Markup.Escape(o.Range), Markup.Escape(o.Search?.Describe() ?? "-"), Markup.Escape(o.Description));
+                }
+
+                ctx.Console.Write(d);
+                return 0;
+            }
+
             var t = new Table().AddColumns("method", "what it does", "options (defaults)");
             foreach (var e in UnlearningMethods.All)
             {

@@ -56,6 +56,9 @@ public sealed class BaselineTests(BaselineFixture fixture) : IClassFixture<Basel
         { "salun", "epochs=1" },
         { "scrub", "epochs=1" },
         { "fisher", "chunk=64" },
+        { "rl", "epochs=1" },
+        { "bad-teacher", "epochs=1" },
+        { "ssd", "alpha=1" },
     };
 
     private UnlearningData Data => new(forget, retain);
@@ -94,7 +97,7 @@ public sealed class BaselineTests(BaselineFixture fixture) : IClassFixture<Basel
     [Fact]
     public void Registry_lists_every_baseline_with_its_options_and_rejects_unknown_ones()
     {
-        foreach (var name in new[] { "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher" })
+        foreach (var name in new[] { "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "rl", "bad-teacher", "ssd" })
         {
             var entry = UnlearningMethods.All.Single(e => e.Name == name);
             Assert.False(string.IsNullOrWhiteSpace(entry.Summary));
@@ -111,6 +114,11 @@ public sealed class BaselineTests(BaselineFixture fixture) : IClassFixture<Basel
         Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("salun", Settings("threshold=0")));
         Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("scrub", Settings("lr-decay-epochs=3,x")));
         Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("fisher", Settings("alpha=0")));
+        Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("rl", Settings("epochs=0")));
+        Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("bad-teacher", Settings("retain-share=0")));
+        Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("bad-teacher", Settings("retain-share=1.5")));
+        Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("ssd", Settings("lambda=0")));
+        Assert.ThrowsAny<ArgumentException>(() => UnlearningMethods.Create("ssd", Settings("alpha=x")));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Iau.Experiments;
 public static class Profiles
 {
     private static readonly string[] AllMethods =
-        ["retrain", "iau", "iau-cached", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher"];
+        ["retrain", "iau", "iau-cached", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "rl", "bad-teacher", "ssd"];
 
     /// <summary>Shortened baselines for the quick and smoke profiles (documented as such).</summary>
     private static readonly Dictionary<string, IReadOnlyList<string>> Shortened = new()

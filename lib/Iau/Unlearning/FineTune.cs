@@ -29,31 +29,20 @@ public sealed record FineTuneOptions(
     /// <summary>The reference settings.</summary>
     public static FineTuneOptions Reference { get; } = new();
 
-    /// <summary>Reads epochs, lr, momentum, weight-decay, batch (defaults: <see cref="Reference"/>).</summary>
-    public static FineTuneOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        return new FineTuneOptions(
-            s.Int("epochs", d.Epochs),
-            s.Double("lr", d.LearningRate),
-            s.Double("momentum", d.Momentum),
-            s.Double("weight-decay", d.WeightDecay),
-            s.Int("batch", d.BatchSize));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"epochs={Epochs} lr={LearningRate} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<FineTuneOptions> Declared { get; } = new(
+        Reference,
+        "OPTML-Group/Unlearn-Sparse README \"FT\" command and arg_parser.py",
+        [
+            MethodOption.Int<FineTuneOptions>("epochs", o => o.Epochs, (o, v) => o with { Epochs = v }, Bounds.AtLeast(1), "passes (one per step)", SearchSpace.Integers(1, 5)),
+            MethodOption.Double<FineTuneOptions>("lr", o => o.LearningRate, (o, v) => o with { LearningRate = v }, Bounds.Positive, "SGD step size", SearchSpace.LogUniform(1e-3, 1e-1)),
+            MethodOption.Double<FineTuneOptions>("momentum", o => o.Momentum, (o, v) => o with { Momentum = v }, Bounds.NonNegative, "SGD momentum"),
+            MethodOption.Double<FineTuneOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
+            MethodOption.Int<FineTuneOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
+        ]);
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
-        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
-        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
-        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
-        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
-    }
+    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>

@@ -31,28 +31,19 @@ public sealed record FisherForgettingOptions(
     /// <summary>The default settings.</summary>
     public static FisherForgettingOptions Reference { get; } = new();
 
-    /// <summary>Reads alpha, max-samples, chunk, class-reset.</summary>
-    public static FisherForgettingOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        return new FisherForgettingOptions(
-            s.Double("alpha", d.Alpha),
-            s.Int("max-samples", d.MaxSamples),
-            s.Int("chunk", d.ChunkSamples),
-            s.Bool("class-reset", d.ClassReset));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"alpha={Alpha} max-samples={MaxSamples} (0 = all) chunk={ChunkSamples} class-reset={(ClassReset ? "true" : "false")}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<FisherForgettingOptions> Declared { get; } = new(
+        Reference,
+        "Golatkar et al. 2020 notebooks (α 1e-7…1e-6); OPTML-Group/Unlearn-Sparse unlearn/fisher.py takes α from --alpha",
+        [
+            MethodOption.Double<FisherForgettingOptions>("alpha", o => o.Alpha, (o, v) => o with { Alpha = v }, Bounds.Positive, "α, scale of the noise variance", SearchSpace.LogUniform(1e-9, 1e-5)),
+            MethodOption.Int<FisherForgettingOptions>("max-samples", o => o.MaxSamples, (o, v) => o with { MaxSamples = v }, Bounds.NonNegative, "at most this many retain samples for the Fisher (0 = all)"),
+            MethodOption.Int<FisherForgettingOptions>("chunk", o => o.ChunkSamples, (o, v) => o with { ChunkSamples = v }, Bounds.AtLeast(1), "samples per step (progress only)"),
+            MethodOption.Bool<FisherForgettingOptions>("class-reset", o => o.ClassReset, (o, v) => o with { ClassReset = v }, "reset a wholly forgotten class's output row"),
+        ]);
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.Positive(nameof(Alpha), Alpha);
-        BaselineSupport.AtLeast(nameof(MaxSamples), MaxSamples, 0);
-        BaselineSupport.AtLeast(nameof(ChunkSamples), ChunkSamples, 1);
-    }
+    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>

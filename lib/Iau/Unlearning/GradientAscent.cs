@@ -27,31 +27,20 @@ public sealed record GradientAscentOptions(
     /// <summary>The reference settings.</summary>
     public static GradientAscentOptions Reference { get; } = new();
 
-    /// <summary>Reads epochs, lr, momentum, weight-decay, batch (defaults: <see cref="Reference"/>).</summary>
-    public static GradientAscentOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        return new GradientAscentOptions(
-            s.Int("epochs", d.Epochs),
-            s.Double("lr", d.LearningRate),
-            s.Double("momentum", d.Momentum),
-            s.Double("weight-decay", d.WeightDecay),
-            s.Int("batch", d.BatchSize));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"epochs={Epochs} lr={LearningRate} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<GradientAscentOptions> Declared { get; } = new(
+        Reference,
+        "OPTML-Group/Unlearn-Sparse README \"GA\" command, unlearn/GA.py, arg_parser.py",
+        [
+            MethodOption.Int<GradientAscentOptions>("epochs", o => o.Epochs, (o, v) => o with { Epochs = v }, Bounds.AtLeast(1), "passes (one per step)", SearchSpace.Integers(1, 5)),
+            MethodOption.Double<GradientAscentOptions>("lr", o => o.LearningRate, (o, v) => o with { LearningRate = v }, Bounds.Positive, "SGD step size", SearchSpace.LogUniform(1e-5, 1e-2)),
+            MethodOption.Double<GradientAscentOptions>("momentum", o => o.Momentum, (o, v) => o with { Momentum = v }, Bounds.NonNegative, "SGD momentum"),
+            MethodOption.Double<GradientAscentOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
+            MethodOption.Int<GradientAscentOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
+        ]);
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
-        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
-        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
-        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
-        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
-    }
+    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>

@@ -9,32 +9,31 @@ using static TorchSharp.torch;
 
 namespace Iau.Unlearning;
 
-/// <summary>Registry entries of the gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher).</summary>
+/// <summary>Registry entries of the gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher, RL, Bad Teacher, SSD).</summary>
 internal static class GradientBaselines
 {
     internal static IReadOnlyList<MethodEntry> Entries { get; } =
     [
-        new("ft", "Fine-tune on D_r only (Unlearn-Sparse reference: 10 epochs SGD lr 0.01, momentum 0.9, wd 5e-4)",
-            FineTuneOptions.Reference.Help(),
-            s => new FineTuneMethod(FineTuneOptions.FromSettings(s))),
-        new("ga", "Gradient ascent on the forget loss, D_f only (Unlearn-Sparse reference: 5 epochs SGD lr 1e-4)",
-            GradientAscentOptions.Reference.Help(),
-            s => new GradientAscentMethod(GradientAscentOptions.FromSettings(s))),
-        new("neggrad+", "NegGrad+ (Kurmanji et al. 2023): minimise β·L_r − (1−β)·L_f on paired D_r/D_f batches",
-            NegGradPlusOptions.Reference.Help(),
-            s => new NegGradPlusMethod(NegGradPlusOptions.FromSettings(s))),
-        new("l1sparse", "ℓ1-sparse unlearning (Jia et al. 2023): fine-tune on D_r with γ_t·‖θ‖₁, γ decaying linearly",
-            L1SparseOptions.Reference.Help(),
-            s => new L1SparseMethod(L1SparseOptions.FromSettings(s))),
-        new("salun", "SalUn (Fan et al. 2024): saliency mask from ∇L_f, random labels on D_f + true labels on D_r, masked updates",
-            SalUnOptions.Reference.Help(),
-            s => new SalUnMethod(SalUnOptions.FromSettings(s))),
-        new("scrub", "SCRUB (Kurmanji et al. 2023): teacher–student; max-steps on D_f (KL), min-steps on D_r (γ·CE + α·KL)",
-            ScrubOptions.Reference.Help(),
-            s => new ScrubMethod(ScrubOptions.FromSettings(s))),
-        new("fisher", "Fisher forgetting (Golatkar et al. 2020): θ + sqrt(α/F_r)·N(0,1), per-sample, per-class diagonal Fisher",
-            FisherForgettingOptions.Reference.Help(),
-            s => new FisherForgettingMethod(FisherForgettingOptions.FromSettings(s))),
+        MethodEntry.Declared("ft", "Fine-tune on D_r only (Unlearn-Sparse reference: 10 epochs SGD lr 0.01, momentum 0.9, wd 5e-4)",
+            FineTuneOptions.Declared, o => new FineTuneMethod(o)),
+        MethodEntry.Declared("ga", "Gradient ascent on the forget loss, D_f only (Unlearn-Sparse reference: 5 epochs SGD lr 1e-4)",
+            GradientAscentOptions.Declared, o => new GradientAscentMethod(o)),
+        MethodEntry.Declared("neggrad+", "NegGrad+ (Kurmanji et al. 2023): minimise β·L_r − (1−β)·L_f on paired D_r/D_f batches",
+            NegGradPlusOptions.Declared, o => new NegGradPlusMethod(o)),
+        MethodEntry.Declared("l1sparse", "ℓ1-sparse unlearning (Jia et al. 2023): fine-tune on D_r with γ_t·‖θ‖₁, γ decaying linearly",
+            L1SparseOptions.Declared, o => new L1SparseMethod(o)),
+        MethodEntry.Declared("salun", "SalUn (Fan et al. 2024): saliency mask from ∇L_f, random labels on D_f + true labels on D_r, masked updates",
+            SalUnOptions.Declared, o => new SalUnMethod(o)),
+        MethodEntry.Declared("scrub", "SCRUB (Kurmanji et al. 2023): teacher–student; max-steps on D_f (KL), min-steps on D_r (γ·CE + α·KL)",
+            ScrubOptions.Declared, o => new ScrubMethod(o)),
+        MethodEntry.Declared("fisher", "Fisher forgetting (Golatkar et al. 2020): θ + sqrt(α/F_r)·N(0,1), per-sample, per-class diagonal Fisher",
+            FisherForgettingOptions.Declared, o => new FisherForgettingMethod(o)),
+        MethodEntry.Declared("rl", "Random Labels (Unlearn-Sparse/SalUn RL): train on D_f with random labels together with D_r (10 epochs SGD lr 0.01)",
+            RandomLabelsOptions.Declared, o => new RandomLabelsMethod(o)),
+        MethodEntry.Declared("bad-teacher", "Bad Teacher (Chundawat et al. 2023): KL distillation from a random teacher on D_f and the original on 30% of D_r",
+            BadTeacherOptions.Declared, o => new BadTeacherMethod(o)),
+        MethodEntry.Declared("ssd", "SSD (Foster et al. 2024): dampen weights far more important to D_f than to D (diagonal Fisher), λ = 1, α = 10",
+            SsdOptions.Declared, o => new SsdMethod(o)),
     ];
 }
 
@@ -56,6 +55,52 @@ internal static class BaselineSupport
     /// <summary>Seeded shuffled mini-batches of <paramref name="data"/> (the caller disposes each pair).</summary>
     internal static IEnumerable<(Tensor X, Tensor Y)> Batches(TensorData data, int batchSize, int seed, int stream, int epoch) =>
         data.Batches(batchSize, shuffle: true, Seed(seed, stream, epoch));
+
+    /// <summary>Seed stream of the retain subset a method draws once (Bad Teacher).</summary>
+    internal const int SubsetStream = 4;
+
+    /// <summary>
+    /// Seeded shuffled mini-batches over D_f ∪ D_r' (D_r' = the given rows of D_r, or all of it), as one
+    /// dataset the way the references concatenate them: each batch holds the features, the labels and a 0/1
+    /// float tensor that is 1 for forget samples; within a batch the forget rows come first (batch-mean losses
+    /// do not depend on the order). The caller disposes the three tensors.
+    /// </summary>
+    internal static IEnumerable<(Tensor X, Tensor Y, Tensor IsForget, Tensor ForgetRows)> Mixed(
+        TensorData forget, TensorData retain, IReadOnlyList<int>? retainRows, int batchSize, int seed)
+    {
+        var nf = forget.Count;
+        var nr = retainRows?.Count ?? retain.Count;
+        var order = TensorData.Permutation(nf + nr, seed);
+        var device = forget.Features.device;
+        for (var start = 0; start < order.Length; start += batchSize)
+        {
+            var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start));
+            var f = new List<long>();
+            var r = new List<long>();
+            foreach (var k in rows)
+            {
+                if (k < nf)
+                {
+                    f.Add(k);
+                }
+                else
+                {
+                    r.Add(retainRows is null ? k - nf : retainRows[k - nf]);
+                }
+            }
+
+            // No dispose scope here: a scope would stay open across the yield. Intermediates are freed by hand.
+            var fi = tensor(f.ToArray(), dtype: ScalarType.Int64, device: device);
+            using var ri = tensor(r.ToArray(), dtype: ScalarType.Int64, device: device);
+            using var fx = forget.Features.index_select(0, fi);
+            using var rx = retain.Features.index_select(0, ri);
+            using var fy = forget.Labels.index_select(0, fi);
+            using var ry = retain.Labels.index_select(0, ri);
+            using var fm = ones(f.Count, device: device);
+            using var rm = zeros(r.Count, device: device);
+            yield return (cat([fx, rx], 0), cat([fy, ry], 0), cat([fm, rm], 0), fi);
+        }
+    }
 
     /// <summary>zero_grad, backward, step.</summary>
     internal static void Descend(OptimizerHelper optimizer, Tensor loss)

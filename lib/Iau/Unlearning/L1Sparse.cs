@@ -34,23 +34,26 @@ public sealed record L1SparseOptions(
     /// <summary>The reference settings.</summary>
     public static L1SparseOptions Reference { get; } = new();
 
-    /// <summary>Reads epochs, lr, gamma, no-l1-epochs, momentum, weight-decay, batch.</summary>
-    public static L1SparseOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        return new L1SparseOptions(
-            s.Int("epochs", d.Epochs),
-            s.Double("lr", d.LearningRate),
-            s.Double("gamma", d.Gamma),
-            s.Int("no-l1-epochs", d.NoL1Epochs),
-            s.Double("momentum", d.Momentum),
-            s.Double("weight-decay", d.WeightDecay),
-            s.Int("batch", d.BatchSize));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"epochs={Epochs} lr={LearningRate} gamma={Gamma} no-l1-epochs={NoL1Epochs} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<L1SparseOptions> Declared { get; } = new(
+        Reference,
+        "OPTML-Group/Unlearn-Sparse unlearn/FT.py (FT_l1), README \"l1-sparse\" command; γ = 5e-4 as the paper reports",
+        [
+            MethodOption.Int<L1SparseOptions>("epochs", o => o.Epochs, (o, v) => o with { Epochs = v }, Bounds.AtLeast(1), "passes (one per step)", SearchSpace.Integers(1, 5)),
+            MethodOption.Double<L1SparseOptions>("lr", o => o.LearningRate, (o, v) => o with { LearningRate = v }, Bounds.Positive, "SGD step size", SearchSpace.LogUniform(1e-3, 1e-1)),
+            MethodOption.Double<L1SparseOptions>("gamma", o => o.Gamma, (o, v) => o with { Gamma = v }, Bounds.NonNegative, "γ, initial weight of ‖θ‖₁ (decays linearly)", SearchSpace.LogUniform(1e-5, 1e-3)),
+            MethodOption.Int<L1SparseOptions>("no-l1-epochs", o => o.NoL1Epochs, (o, v) => o with { NoL1Epochs = v }, Bounds.NonNegative, "final epochs without the penalty (≤ epochs)"),
+            MethodOption.Double<L1SparseOptions>("momentum", o => o.Momentum, (o, v) => o with { Momentum = v }, Bounds.NonNegative, "SGD momentum"),
+            MethodOption.Double<L1SparseOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
+            MethodOption.Int<L1SparseOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
+        ],
+        o =>
+        {
+            if (o.NoL1Epochs > o.Epochs)
+            {
+                throw new ArgumentOutOfRangeException("no-l1-epochs", o.NoL1Epochs, "no-l1-epochs must lie in [0, epochs].");
+            }
+        });
 
     /// <summary>γ in 0-based epoch <paramref name="epoch"/> (the reference's linear decay).</summary>
     public double GammaAt(int epoch)
@@ -65,20 +68,7 @@ public sealed record L1SparseOptions(
     }
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
-        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
-        BaselineSupport.NonNegative(nameof(Gamma), Gamma);
-        if (NoL1Epochs < 0 || NoL1Epochs > Epochs)
-        {
-            throw new ArgumentOutOfRangeException(nameof(NoL1Epochs), NoL1Epochs, "no-l1-epochs must lie in [0, epochs].");
-        }
-
-        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
-        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
-        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
-    }
+    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>

@@ -38,41 +38,23 @@ public sealed record NegGradPlusOptions(
     /// <summary>The reference settings.</summary>
     public static NegGradPlusOptions Reference { get; } = new();
 
-    /// <summary>Reads epochs, lr, beta, momentum, weight-decay, batch, forget-batch, proximal.</summary>
-    public static NegGradPlusOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        return new NegGradPlusOptions(
-            s.Int("epochs", d.Epochs),
-            s.Double("lr", d.LearningRate),
-            s.Double("beta", d.Beta),
-            s.Double("momentum", d.Momentum),
-            s.Double("weight-decay", d.WeightDecay),
-            s.Int("batch", d.BatchSize),
-            s.Int("forget-batch", d.ForgetBatchSize),
-            s.Double("proximal", d.Proximal));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"epochs={Epochs} lr={LearningRate} beta={Beta} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize} forget-batch={ForgetBatchSize} proximal={Proximal}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<NegGradPlusOptions> Declared { get; } = new(
+        Reference,
+        "meghdadk/SCRUB small_scale_unlearning.ipynb \"Negative Gradient\" cell (β = ng_alpha 0.95); batch 128 the kit's choice",
+        [
+            MethodOption.Int<NegGradPlusOptions>("epochs", o => o.Epochs, (o, v) => o with { Epochs = v }, Bounds.AtLeast(1), "passes (one per step)", SearchSpace.Integers(1, 5)),
+            MethodOption.Double<NegGradPlusOptions>("lr", o => o.LearningRate, (o, v) => o with { LearningRate = v }, Bounds.Positive, "SGD step size", SearchSpace.LogUniform(1e-3, 1e-1)),
+            MethodOption.Double<NegGradPlusOptions>("beta", o => o.Beta, (o, v) => o with { Beta = v }, Bounds.Unit, "β, weight of the retain loss (forget: 1 − β)", SearchSpace.Uniform(0.8, 0.999)),
+            MethodOption.Double<NegGradPlusOptions>("momentum", o => o.Momentum, (o, v) => o with { Momentum = v }, Bounds.NonNegative, "SGD momentum"),
+            MethodOption.Double<NegGradPlusOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
+            MethodOption.Int<NegGradPlusOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "retain mini-batch size"),
+            MethodOption.Int<NegGradPlusOptions>("forget-batch", o => o.ForgetBatchSize, (o, v) => o with { ForgetBatchSize = v }, Bounds.AtLeast(1), "forget mini-batch size (cycled)"),
+            MethodOption.Double<NegGradPlusOptions>("proximal", o => o.Proximal, (o, v) => o with { Proximal = v }, Bounds.NonNegative, "λ of the proximal term β·(λ/2)·‖θ − θ_o‖²"),
+        ]);
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
-        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
-        if (!(Beta >= 0 && Beta <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "β must lie in [0, 1].");
-        }
-
-        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
-        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
-        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
-        BaselineSupport.AtLeast(nameof(ForgetBatchSize), ForgetBatchSize, 1);
-        BaselineSupport.NonNegative(nameof(Proximal), Proximal);
-    }
+    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>

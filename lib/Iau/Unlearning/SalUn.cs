@@ -31,37 +31,21 @@ public sealed record SalUnOptions(
     /// <summary>The reference settings.</summary>
     public static SalUnOptions Reference { get; } = new();
 
-    /// <summary>Reads epochs, lr, threshold, momentum, weight-decay, batch.</summary>
-    public static SalUnOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        return new SalUnOptions(
-            s.Int("epochs", d.Epochs),
-            s.Double("lr", d.LearningRate),
-            s.Double("threshold", d.Threshold),
-            s.Double("momentum", d.Momentum),
-            s.Double("weight-decay", d.WeightDecay),
-            s.Int("batch", d.BatchSize));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"epochs={Epochs} lr={LearningRate} threshold={Threshold} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<SalUnOptions> Declared { get; } = new(
+        Reference,
+        "OPTML-Group/Unlearn-Saliency Classification/README.md, generate_mask.py, unlearn/RL.py, arg_parser.py",
+        [
+            MethodOption.Int<SalUnOptions>("epochs", o => o.Epochs, (o, v) => o with { Epochs = v }, Bounds.AtLeast(1), "passes (one per step)", SearchSpace.Integers(1, 5)),
+            MethodOption.Double<SalUnOptions>("lr", o => o.LearningRate, (o, v) => o with { LearningRate = v }, Bounds.Positive, "SGD step size", SearchSpace.LogUniform(1e-3, 1e-1)),
+            MethodOption.Double<SalUnOptions>("threshold", o => o.Threshold, (o, v) => o with { Threshold = v }, Bounds.Share, "share of weights in the saliency mask", SearchSpace.Choice("0.1", "0.3", "0.5", "0.7", "0.9")),
+            MethodOption.Double<SalUnOptions>("momentum", o => o.Momentum, (o, v) => o with { Momentum = v }, Bounds.NonNegative, "SGD momentum"),
+            MethodOption.Double<SalUnOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "weight decay on the masked weights"),
+            MethodOption.Int<SalUnOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
+        ]);
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
-        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
-        if (!(Threshold > 0 && Threshold <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "The saliency threshold must lie in (0, 1].");
-        }
-
-        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
-        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
-        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
-    }
+    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>

@@ -51,29 +51,24 @@ public sealed record ScrubOptions(
     /// <summary>The milestones in effect.</summary>
     public IReadOnlyList<int> EffectiveLrDecayEpochs => LrDecayEpochs ?? DefaultLrDecayEpochs;
 
-    /// <summary>Reads epochs, msteps, lr, alpha, gamma, kd-t, momentum, weight-decay, batch, forget-batch, lr-decay-epochs (comma list), lr-decay-rate.</summary>
-    public static ScrubOptions FromSettings(MethodSettings s)
-    {
-        var d = Reference;
-        var milestones = s.String("lr-decay-epochs", string.Join(',', d.EffectiveLrDecayEpochs));
-        return new ScrubOptions(
-            s.Int("epochs", d.Epochs),
-            s.Int("msteps", d.MaxSteps),
-            s.Double("lr", d.LearningRate),
-            s.Double("alpha", d.Alpha),
-            s.Double("gamma", d.Gamma),
-            s.Double("kd-t", d.Temperature),
-            s.Double("momentum", d.Momentum),
-            s.Double("weight-decay", d.WeightDecay),
-            s.Int("batch", d.BatchSize),
-            s.Int("forget-batch", d.ForgetBatchSize),
-            ParseMilestones(milestones),
-            s.Double("lr-decay-rate", d.LrDecayRate));
-    }
-
-    /// <summary>The option keys with these values, for help texts.</summary>
-    public string Help() => FormattableString.Invariant(
-        $"epochs={Epochs} msteps={MaxSteps} lr={LearningRate} alpha={Alpha} gamma={Gamma} kd-t={Temperature} momentum={Momentum} weight-decay={WeightDecay} batch={BatchSize} forget-batch={ForgetBatchSize} lr-decay-epochs={string.Join(',', EffectiveLrDecayEpochs)} lr-decay-rate={LrDecayRate}");
+    /// <summary>The declared options (defaults: <see cref="Reference"/>).</summary>
+    public static MethodOptions<ScrubOptions> Declared { get; } = new(
+        Reference,
+        "meghdadk/SCRUB large_scale_unlearning.ipynb \"SCRUB Forgetting\" cell (CIFAR-10 ResNet-18)",
+        [
+            MethodOption.Int<ScrubOptions>("epochs", o => o.Epochs, (o, v) => o with { Epochs = v }, Bounds.AtLeast(1), "epochs (one per step)", SearchSpace.Integers(1, 5)),
+            MethodOption.Int<ScrubOptions>("msteps", o => o.MaxSteps, (o, v) => o with { MaxSteps = v }, Bounds.NonNegative, "epochs 1..msteps include a max-pass over D_f", SearchSpace.Integers(1, 3)),
+            MethodOption.Double<ScrubOptions>("lr", o => o.LearningRate, (o, v) => o with { LearningRate = v }, Bounds.Positive, "initial SGD step size", SearchSpace.LogUniform(1e-4, 1e-2)),
+            MethodOption.Double<ScrubOptions>("alpha", o => o.Alpha, (o, v) => o with { Alpha = v }, Bounds.NonNegative, "α, weight of the KL term of the min-step", SearchSpace.LogUniform(1e-4, 1)),
+            MethodOption.Double<ScrubOptions>("gamma", o => o.Gamma, (o, v) => o with { Gamma = v }, Bounds.NonNegative, "γ, weight of the CE term of the min-step"),
+            MethodOption.Double<ScrubOptions>("kd-t", o => o.Temperature, (o, v) => o with { Temperature = v }, Bounds.Positive, "distillation temperature T"),
+            MethodOption.Double<ScrubOptions>("momentum", o => o.Momentum, (o, v) => o with { Momentum = v }, Bounds.NonNegative, "SGD momentum"),
+            MethodOption.Double<ScrubOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
+            MethodOption.Int<ScrubOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "retain mini-batch size"),
+            MethodOption.Int<ScrubOptions>("forget-batch", o => o.ForgetBatchSize, (o, v) => o with { ForgetBatchSize = v }, Bounds.AtLeast(1), "forget mini-batch size"),
+            MethodOption.Text<ScrubOptions>("lr-decay-epochs", o => string.Join(',', o.EffectiveLrDecayEpochs), (o, v) => o with { LrDecayEpochs = ParseMilestones(v) }, "comma list of integers", "milestones: lr × rate once per milestone passed"),
+            MethodOption.Double<ScrubOptions>("lr-decay-rate", o => o.LrDecayRate, (o, v) => o with { LrDecayRate = v }, Bounds.Positive, "decay factor per milestone"),
+        ]);
 
     /// <summary>The learning rate of 1-based epoch <paramref name="epoch"/> (the reference's adjust_learning_rate).</summary>
     public double LearningRateAt(int epoch)
@@ -83,20 +78,7 @@ public sealed record ScrubOptions(
     }
 
     /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        BaselineSupport.AtLeast(nameof(Epochs), Epochs, 1);
-        BaselineSupport.AtLeast(nameof(MaxSteps), MaxSteps, 0);
-        BaselineSupport.Positive(nameof(LearningRate), LearningRate);
-        BaselineSupport.NonNegative(nameof(Alpha), Alpha);
-        BaselineSupport.NonNegative(nameof(Gamma), Gamma);
-        BaselineSupport.Positive(nameof(Temperature), Temperature);
-        BaselineSupport.NonNegative(nameof(Momentum), Momentum);
-        BaselineSupport.NonNegative(nameof(WeightDecay), WeightDecay);
-        BaselineSupport.AtLeast(nameof(BatchSize), BatchSize, 1);
-        BaselineSupport.AtLeast(nameof(ForgetBatchSize), ForgetBatchSize, 1);
-        BaselineSupport.Positive(nameof(LrDecayRate), LrDecayRate);
-    }
+    public void Validate() => Declared.Validate(this);
 
     private static int[] ParseMilestones(string text)
     {

@@ -8,6 +8,14 @@ namespace Iau.Unlearning;
 /// <param name="AppliesTo">Which architectures it supports (null = all), e.g. certified removal needs logreg.</param>
 public sealed record MethodEntry(string Name, string Summary, string Options, Func<MethodSettings, IUnlearningMethod> Create, Func<string, bool>? AppliesTo = null)
 {
+    /// <summary>The declared options (key, default, range, search space, source), or null for a method that reads its few options ad hoc (retrain, certified).</summary>
+    public IMethodOptions? Declaration { get; init; }
+
+    /// <summary>An entry whose options, help and validation all come from one declaration.</summary>
+    public static MethodEntry Declared<T>(string name, string summary, MethodOptions<T> options, Func<T, IUnlearningMethod> create, Func<string, bool>? appliesTo = null)
+        where T : notnull =>
+        new(name, summary, options.Help(), s => create(options.Parse(s)), appliesTo) { Declaration = options };
+
     /// <summary>Whether the method supports the architecture.</summary>
     public bool Supports(string architecture) => AppliesTo?.Invoke(architecture) ?? true;
 }
@@ -18,15 +26,12 @@ public static class UnlearningMethods
     private static readonly List<MethodEntry> Entries =
     [
         .. Retrain.Entries,
-        new("iau", "IAU, the paper preset: one Adam step (lr 1e-3, fresh state) with g = ∇L̄_r − ∇L̄_f",
-            "steps=1 lr=0.001 optimizer=adam|sgd forget-weight=1 retain-weight=1 momentum=0 cache=false",
-            s => FromSettings(s, IauOptions.PaperPreset, "iau")),
-        new("iau-cached", "IAU with ∇L̄_r from the mean training gradient stored with the model (passes over D_f only)",
-            "lr=0.001 optimizer=adam|sgd forget-weight=1 retain-weight=1",
-            s => FromSettings(s, IauOptions.Cached, "iau-cached")),
-        new("ia", "Ablation: IA alone, one Adam step on −∇L̄_f (no gradient correction)",
-            "steps=1 lr=0.001 optimizer=adam|sgd forget-weight=1",
-            s => FromSettings(s, IauOptions.IaOnly, "ia")),
+        MethodEntry.Declared("iau", "IAU, the paper preset: one Adam step (lr 1e-3, fresh state) with g = ∇L̄_r − ∇L̄_f",
+            IauOptions.Declare(IauOptions.PaperPreset), o => new IauMethod(o, "iau")),
+        MethodEntry.Declared("iau-cached", "IAU with ∇L̄_r from the mean training gradient stored with the model (passes over D_f only)",
+            IauOptions.Declare(IauOptions.Cached), o => new IauMethod(o, "iau-cached")),
+        MethodEntry.Declared("ia", "Ablation: IA alone, one Adam step on −∇L̄_f (no gradient correction)",
+            IauOptions.Declare(IauOptions.IaOnly), o => new IauMethod(o, "ia")),
         .. GradientBaselines.Entries,
         .. InfluenceBaselines.Entries,
     ];
@@ -50,15 +55,4 @@ public static class UnlearningMethods
         settings.ThrowIfUnused(entry.Name);
         return method;
     }
-
-    private static IauMethod FromSettings(MethodSettings s, IauOptions preset, string name) => new(
-        new IauOptions(
-            Steps: s.Int("steps", preset.Steps),
-            LearningRate: s.Double("lr", preset.LearningRate),
-            Optimizer: s.Enum("optimizer", preset.Optimizer),
-            ForgetWeight: s.Double("forget-weight", preset.ForgetWeight),
-            RetainWeight: s.Double("retain-weight", preset.RetainWeight),
-            UseCache: s.Bool("cache", preset.UseCache),
-            Momentum: s.Double("momentum", preset.Momentum)),
-        name);
 }
