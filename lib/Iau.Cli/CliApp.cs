@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Iau.Cli.Commands;
 using Iau.Data;
 using Iau.Runtime;
@@ -24,47 +26,70 @@ public static class CliApp
         Recursive = true,
     };
 
-    /// <summary>Runs the command line; returns the exit code (0 success, 1 error, 2 usage).</summary>
+    /// <summary>
+    /// Runs the command line; returns the exit code (<see cref="CliErrors"/>: 0 success, 1 bad input, data or
+    /// file, 2 usage, 130 cancelled). Every error of every command ends here as one line on stderr.
+    /// </summary>
     public static int Run(string[] args, IAnsiConsole? console = null, TextWriter? error = null)
     {
-        if (console is null && Console.IsOutputRedirected)
-        {
-            // Logs and CI: do not wrap lines at 80 columns.
-            AnsiConsole.Profile.Width = 200;
-        }
-
-        var ctx = new CliContext(console ?? AnsiConsole.Console, error ?? Console.Error);
-        var root = new RootCommand("IAU research kit: machine unlearning via influence approximation.")
-        {
-            DeviceOption,
-            ThreadsOption,
-        };
-        root.Subcommands.Add(DataCommands.Build(ctx));
-        root.Subcommands.Add(TrainCommand.Build(ctx));
-        root.Subcommands.Add(UnlearnCommand.Build(ctx));
-        root.Subcommands.Add(BenchCommand.Build(ctx));
-        root.Subcommands.Add(NotebooksCommand.Build(ctx));
-        foreach (var c in ReproduceCommand.Build(ctx))
-        {
-            root.Subcommands.Add(c);
-        }
-
-        var parse = root.Parse(args);
+        error ??= Console.Error;
         try
         {
+            if (console is null && Console.IsOutputRedirected)
+            {
+                // Logs and CI: Spectre tables are not cut at 80 columns (Markdown and help bypass Spectre).
+                AnsiConsole.Profile.Width = 200;
+            }
+
+            var ctx = new CliContext(console ?? AnsiConsole.Console, error);
+            var root = new RootCommand("IAU research kit: machine unlearning via influence approximation.")
+            {
+                DeviceOption,
+                ThreadsOption,
+            };
+            // One line per command.
+            root.Subcommands.Add(DataCommands.Build(ctx));
+            root.Subcommands.Add(TrainCommand.Build(ctx));
+            root.Subcommands.Add(UnlearnCommand.Build(ctx));
+            root.Subcommands.Add(BenchCommand.Build(ctx));
+            root.Subcommands.Add(NotebooksCommand.Build(ctx));
+            foreach (var c in ReproduceCommand.Build(ctx))
+            {
+                root.Subcommands.Add(c);
+            }
+
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+            {
+                foreach (var e in parse.Errors)
+                {
+                    ctx.Error.WriteLine($"error: {CliErrors.OneLine(e.Message)}");
+                }
+
+                ctx.Error.WriteLine($"usage: {string.Join(' ', CommandPath(parse.CommandResult).Prepend("iau"))} --help");
+                return CliErrors.Usage;
+            }
+
             return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is DataFormatException or DatasetNotFoundException or IauRuntimeException or ArgumentException
-                                       or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException)
+        catch (Exception e)
         {
-            ctx.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return CliErrors.Report(e, error);
         }
-        catch (OperationCanceledException)
+    }
+
+    private static IEnumerable<string> CommandPath(SymbolResult? result)
+    {
+        var names = new Stack<string>();
+        for (var r = result; r is not null; r = r.Parent)
         {
-            ctx.Error.WriteLine("cancelled.");
-            return 130;
+            if (r is CommandResult { Command: not RootCommand } c)
+            {
+                names.Push(c.Command.Name);
+            }
         }
+
+        return names;
     }
 }
 
@@ -77,7 +102,14 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error)
 
     public TextWriter Error { get; } = error;
 
-    public TextWriter Out { get; } = new AnsiTextWriter(console);
+    /// <summary>
+    /// Plain text to stdout, past Spectre's renderer: no wrapping at the console width and no markup, so help
+    /// and Markdown come out intact in a terminal and in a pipe.
+    /// </summary>
+    public TextWriter Out => Console.Profile.Out.Writer;
+
+    /// <summary>Runs long work with a progress bar in a terminal, or one line per finished step on <paramref name="lines"/> otherwise.</summary>
+    public T WithProgress<T>(string title, TextWriter lines, Func<StepProgress, T> work) => StepProgress.Run(Console, lines, title, work);
 
     /// <summary>Cancelled on Ctrl+C: long runs stop cleanly (and can be resumed).</summary>
     public CancellationToken Cancellation => Cancel.Token;
@@ -127,15 +159,6 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error)
             Error.WriteLine($"{p.Stage} {p.File}");
         }
     });
-
-    private sealed class AnsiTextWriter(IAnsiConsole console) : StringWriter
-    {
-        public override void Write(char value) => console.Write(value.ToString());
-
-        public override void Write(string? value) => console.Write(value ?? string.Empty);
-
-        public override void WriteLine(string? value) => console.WriteLine(value ?? string.Empty);
-    }
 }
 
 /// <summary>An IProgress that calls back synchronously on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -46,7 +46,12 @@ internal sealed class DataOptions
         var given = (ratio is null ? 0 : 1) + (cls is null ? 0 : 1) + (file is null ? 0 : 1);
         if (given > 1)
         {
-            throw new ArgumentException("Give at most one of --forget-ratio, --forget-class, --forget-indices.");
+            throw new UsageException("Give at most one of --forget-ratio, --forget-class, --forget-indices.");
+        }
+
+        if (parse.Given(ForgetSeed) && (cls is not null || file is not null))
+        {
+            throw new UsageException($"--forget-seed applies to a random forget set (--forget-ratio), not to {(cls is not null ? "--forget-class" : "--forget-indices")}.");
         }
 
         return cls is int k ? ForgetRequest.ByClass(k)
@@ -57,8 +62,25 @@ internal sealed class DataOptions
     public DataSplit Split(ParseResult parse, LoadedDataset data)
     {
         var file = parse.GetValue(SplitFile);
+        if (file is not null)
+        {
+            RefuseWith(parse, SplitFile, SplitSeed, ForgetRatio, ForgetClass, ForgetIndices, ForgetSeed);
+        }
+
         return file is not null
             ? DataSplit.Load(file, data)
             : DataSplit.Create(data, new SplitOptions(parse.GetValue(SplitSeed), 0.2, Forget(parse)));
+    }
+
+    /// <summary>Refuses options that <paramref name="fixedBy"/> (e.g. --split) makes meaningless, instead of ignoring them.</summary>
+    /// <exception cref="UsageException">One of them was given.</exception>
+    public static void RefuseWith(ParseResult parse, Option fixedBy, params Option[] options)
+    {
+        var clash = options.Where(parse.Given).Select(o => o.Name).ToList();
+        if (clash.Count > 0)
+        {
+            throw new UsageException($"{fixedBy.Name} {parse.GetResult(fixedBy)?.Tokens.FirstOrDefault()?.Value} already fixes the split and its forget set; " +
+                                     $"drop {string.Join(", ", clash)} (or make a new split without {fixedBy.Name}).");
+        }
     }
 }

@@ -13,9 +13,9 @@ internal static class ReportWriter
             .GetAwaiter().GetResult();
         foreach (var (name, md) in result.Tables.Where(t => t.Key.StartsWith("main-", StringComparison.Ordinal)))
         {
-            ctx.Console.WriteLine();
-            ctx.Console.WriteLine(name);
-            ctx.Console.WriteLine(md);
+            ctx.Out.WriteLine();
+            ctx.Out.WriteLine(name);
+            ctx.Out.WriteLine(md);
         }
 
         ctx.Console.WriteLine($"{result.Tables.Count} tables and {result.Figures.Count} figures in {directory} ({result.ImageMessage}); index: {result.ReadmePath}");
@@ -26,13 +26,14 @@ internal static class ReportWriter
         var (tables, _) = FigureSet.Build(rows.Where(r => r.Experiment == experiment).ToList());
         if (tables.Count == 0)
         {
-            throw new ArgumentException($"No '{experiment}' results. Experiments present: {string.Join(", ", rows.Select(r => r.Experiment).Distinct())}.");
+            throw new ArgumentException($"--experiment {experiment}: no such results in this file. Experiments present: {string.Join(", ", rows.Select(r => r.Experiment).Distinct())}.");
         }
 
         foreach (var (name, table) in tables)
         {
-            ctx.Console.WriteLine(name);
-            ctx.Console.WriteLine(table.ToMarkdown());
+            // Plain writes: Markdown rows must never be wrapped at the console width (pipes, logs).
+            ctx.Out.WriteLine(name);
+            ctx.Out.WriteLine(table.ToMarkdown());
         }
     }
 }

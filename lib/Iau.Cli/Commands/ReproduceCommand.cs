@@ -20,42 +20,35 @@ internal static class ReproduceCommand
         var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures };
         reproduce.SetAction(parse =>
         {
-            ctx.InitRuntime(parse, 0);
-            var p = Profiles.Get(parse.GetValue(profile)!);
+            var name = parse.GetValue(profile)!;
+            var p = Profiles.All.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException($"--profile {name}: unknown; use one of {string.Join(", ", Profiles.All.Select(x => x.Name))}.");
             var (index, count) = ParseShard(parse.GetValue(shard));
             var outDir = parse.GetValue(output) ?? Path.Combine("results", p.Name);
+            Outputs.CheckFolder(outDir, "--out");
+            var figuresDir = parse.GetValue(figures);
+            if (figuresDir is not null)
+            {
+                Outputs.CheckFolder(figuresDir, "--figures");
+            }
+
+            ctx.InitRuntime(parse, 0);
             var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device);
             var c = ctx.Console;
             c.WriteLine($"profile {p.Name}: {p.Description}");
             c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty));
-            ReproductionSummary summary = null!;
-            c.Progress()
-                .AutoClear(false)
-                .HideCompleted(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(pc =>
+            var summary = ctx.WithProgress("cells", ctx.Error, bar => Reproduction.Run(p, o, new SyncProgress<ReproductionProgress>(r =>
+            {
+                bar.Update(r.Done, r.Total, r.Cell);
+                if (r.Done > 0 && !r.Skipped && r.Message != "running" && r.Total > 0)
                 {
-                    var task = pc.AddTask("cells", maxValue: 1);
-                    var progress = new SyncProgress<ReproductionProgress>(r =>
-                    {
-                        if (r.Total > 0)
-                        {
-                            task.MaxValue = r.Total;
-                            task.Value = r.Done;
-                        }
-
-                        task.Description = Markup.Escape(Shorten(r.Cell, 60));
-                        if (r.Done > 0 && !r.Skipped && r.Message != "running" && r.Total > 0)
-                        {
-                            ctx.Error.WriteLine($"[{r.Done}/{r.Total}] {r.Cell}: {r.Message}");
-                        }
-                    });
-                    summary = Reproduction.Run(p, o, progress, ctx.Cancellation);
-                });
+                    bar.Finished($"[{r.Done}/{r.Total}] {r.Cell}: {r.Message}");
+                }
+            }), ctx.Cancellation));
             c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{summary.Cells} cells: {summary.Run} run, {summary.Skipped} done before; {summary.Seconds / 60:F1} min"));
             if (!parse.GetValue(noFigures) && count == 1)
             {
-                var dir = parse.GetValue(figures) ?? Path.Combine(outDir, "figures");
+                var dir = figuresDir ?? Path.Combine(outDir, "figures");
                 ReportWriter.Write(ctx, ResultsStore.Read(summary.ResultsPath), dir);
             }
 
@@ -78,10 +71,15 @@ internal static class ReproduceCommand
             return 0;
         });
         var inputs = new Argument<string[]>("inputs") { Description = "Results files to join (e.g. the shards).", Arity = ArgumentArity.OneOrMore };
-        var mergeOut = new Option<string>("--out") { Description = "Merged results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
+        var mergeOut = new Option<string>("--out")
+        {
+            Description = "Merged results file (required). An existing file is replaced only if every row it holds is kept: list it among the inputs to add to it.",
+            Required = true,
+        };
         var merge = new Command("merge", "Join results files (shards) into one.") { inputs, mergeOut };
         merge.SetAction(parse =>
         {
+            Outputs.CheckFile(parse.GetValue(mergeOut)!, "--out");
             var n = ResultsStore.Merge(parse.GetValue(inputs)!, parse.GetValue(mergeOut)!);
             ctx.Console.WriteLine($"{n} rows written to {parse.GetValue(mergeOut)}");
             return 0;
@@ -94,6 +92,7 @@ internal static class ReproduceCommand
         var figs = new Command("figures", "Rebuild tables and figures (HTML, PNG, SVG) from stored results.") { figFile, figOut };
         figs.SetAction(parse =>
         {
+            Outputs.CheckFolder(parse.GetValue(figOut)!, "--out");
             var rows = ResultsStore.Read(parse.GetValue(figFile)!);
             if (rows.Count == 0)
             {
@@ -120,8 +119,6 @@ internal static class ReproduceCommand
             return (i - 1, n);
         }
 
-        throw new ArgumentException($"--shard {s}: expected i/n with 1 ≤ i ≤ n, e.g. 2/8.");
+        throw new UsageException($"--shard {s}: expected i/n with 1 ≤ i ≤ n, e.g. 2/8.");
     }
-
-    private static string Shorten(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

@@ -33,12 +33,26 @@ internal static class TrainCommand
         opts.AddTo(cmd);
         cmd.SetAction(parse =>
         {
+            var outPath = parse.GetValue(output)!;
+            Outputs.CheckFile(outPath, "--out");
+            var splitFile = parse.GetValue(opts.SplitFile);
+            if (splitFile is not null)
+            {
+                Outputs.NotInput(TrainedModel.SplitPathFor(outPath), "--out", [(splitFile, "the split file")]);
+            }
+
             var rt = ctx.InitRuntime(parse, parse.GetValue(seed));
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, opts.LoadOptions(parse, ctx));
             var split = opts.Split(parse, data);
             if (parse.GetValue(limit) is int n)
             {
-                split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
+                // Training does not use the forget set: a forget request the smaller train cannot satisfy is a note, not an error.
+                split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes, requireForget: false);
+                if (split.Forget.Length == 0)
+                {
+                    ctx.Error.WriteLine($"note: the forget set has no samples among the first {split.Train.Length} training samples; " +
+                                        "the saved split has an empty forget set (give --forget-… to `iau unlearn`).");
+                }
             }
 
             var recipe = TrainingOptions.Paper with
@@ -52,7 +66,6 @@ internal static class TrainCommand
             };
             recipe.Validate();
             var spec = new TrainSpec(parse.GetValue(model)!, recipe, parse.GetValue(seed), parse.GetValue(storeGrad));
-            var outPath = parse.GetValue(output)!;
             using var tensors = SplitData.Create(data, split, IauRuntime.Device);
             var c = ctx.Console;
             c.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -63,10 +76,13 @@ internal static class TrainCommand
                 c.WriteLine($"resuming from {outPath}.state");
             }
 
-            var progress = new SyncProgress<EpochProgress>(p => c.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {p.Epoch,3}/{p.MaxEpochs}  loss {p.TrainLoss:F4}  train {p.TrainAccuracy:F4}  valid {p.ValidAccuracy:F4}  " +
-                $"best {p.BestValidAccuracy:F4} (epoch {p.BestEpoch})  {p.SamplesPerSecond,8:N0} samples/s  {p.Elapsed:hh\\:mm\\:ss}")));
-            var outcome = TrainedModel.Train(tensors, spec, outPath, progress, ctx.Cancellation);
+            var outcome = ctx.WithProgress("epochs", ctx.Out, bar => TrainedModel.Train(tensors, spec, outPath, new SyncProgress<EpochProgress>(p =>
+            {
+                bar.Update(p.Epoch, p.MaxEpochs, $"epoch {p.Epoch}/{p.MaxEpochs}");
+                bar.Finished(string.Create(CultureInfo.InvariantCulture,
+                    $"epoch {p.Epoch,3}/{p.MaxEpochs}  loss {p.TrainLoss:F4}  train {p.TrainAccuracy:F4}  valid {p.ValidAccuracy:F4}  " +
+                    $"best {p.BestValidAccuracy:F4} (epoch {p.BestEpoch})  {p.SamplesPerSecond,8:N0} samples/s  {p.Elapsed:hh\\:mm\\:ss}"));
+            }), ctx.Cancellation));
             c.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"done: {outcome.Training.EpochsRun} epochs (best {outcome.Training.BestEpoch}{(outcome.Training.StoppedEarly ? ", stopped early" : string.Empty)}) in {outcome.Training.WallSeconds:F1} s; " +
                 $"accuracy train {outcome.TrainAccuracy:F4}, valid {outcome.ValidAccuracy:F4}, test {outcome.TestAccuracy:F4}; {outcome.Parameters:N0} parameters"));

@@ -62,44 +62,89 @@ internal static class UnlearnCommand
         cmd.Subcommands.Add(list);
         cmd.SetAction(parse =>
         {
-            ctx.InitRuntime(parse, parse.GetValue(seed));
-            var names = parse.GetValue(method)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)
-                ? UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(parse.GetValue(model)!).Model).ToArray()
-                : parse.GetValue(method)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var modelPath = parse.GetValue(model)!;
+            var names = MethodNames(parse.GetValue(method)!, modelPath);
             var pairs = parse.GetValue(methodOpts) ?? [];
             if (pairs.Length > 0 && names.Length > 1)
             {
-                throw new ArgumentException("--opt applies to a single method; run the methods one at a time to set options.");
+                throw new UsageException("--opt applies to a single method; run the methods one at a time to set options.");
             }
+
+            CheckOptions(pairs);
+            if (parse.Given(opts.SplitSeed))
+            {
+                throw new UsageException("--split-seed does not apply to unlearn: the split is the model's own (<model>.split.json, or --split).");
+            }
+            var outPath = parse.GetValue(output);
+            if (outPath is not null)
+            {
+                var inputs = new List<(string, string)> { (modelPath, "the model"), (TrainedModel.SplitPathFor(modelPath), "the model's split") };
+                foreach (var input in new[] { (parse.GetValue(opts.SplitFile), "the split file"), (parse.GetValue(opts.ForgetIndices), "the forget-indices file") })
+                {
+                    if (input.Item1 is not null)
+                    {
+                        inputs.Add((input.Item1, input.Item2));
+                    }
+                }
+
+                foreach (var path in names.Length == 1 ? [outPath] : names.Select(n => Path.Combine(outPath, $"{n}.ckpt")))
+                {
+                    Outputs.NotInput(path, "--out", inputs);
+                }
+
+                if (names.Length == 1)
+                {
+                    Outputs.CheckFile(outPath, "--out");
+                }
+                else
+                {
+                    Outputs.CheckFolder(outPath, "--out");
+                }
+            }
+
+            ctx.InitRuntime(parse, parse.GetValue(seed));
 
             // Build every method first so a typo fails before any work.
             var methods = names.Select(n => UnlearningMethods.Create(n, MethodSettings.Parse(pairs))).ToList();
             var forgetGiven = parse.GetValue(opts.ForgetRatio) is not null || parse.GetValue(opts.ForgetClass) is not null || parse.GetValue(opts.ForgetIndices) is not null;
-            using var session = UnlearnSession.Open(parse.GetValue(model)!, forgetGiven ? opts.Forget(parse) : null, opts.LoadOptions(parse, ctx), parse.GetValue(opts.SplitFile), IauRuntime.Device);
+            using var session = UnlearnSession.Open(modelPath, forgetGiven ? opts.Forget(parse) : null, opts.LoadOptions(parse, ctx), parse.GetValue(opts.SplitFile), IauRuntime.Device);
             var c = ctx.Console;
             var d = session.Data;
+            if (d.Forget.Count == 0)
+            {
+                throw new ArgumentException($"{parse.GetValue(opts.SplitFile) ?? TrainedModel.SplitPathFor(modelPath)}: the split's forget set is empty " +
+                                            "(e.g. trained with --limit); give --forget-ratio, --forget-class or --forget-indices.");
+            }
+
             c.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{session.Checkpoint.Model} on {d.Dataset.Info.Name}: forget {d.Forget.Count:N0} ({d.Split.ForgetMode}), retain {d.Retain.Count:N0}, test {d.Test.Count:N0}"));
             var (ta, ra, fa) = session.EvaluateOriginal();
             var table = new Table().AddColumns("method", "TA", "RA", "FA", "seconds", "steps", "notes");
             table.AddRow("original", F(ta), F(ra), F(fa), "-", "-", string.Empty);
-            var outPath = parse.GetValue(output);
+            var classes = session.Checkpoint.Metadata.Classes;
             foreach (var m in methods)
             {
                 c.WriteLine($"running {m.Name}: {m.Describe()}");
-                var progress = new SyncProgress<UnlearningProgress>(p =>
+                var (outcome, result) = ctx.WithProgress(m.Name, ctx.Out, bar => session.Run(m, parse.GetValue(seed), new SyncProgress<UnlearningProgress>(p =>
                 {
+                    bar.Update(p.Step, p.TotalSteps, $"{p.Method}: {p.Unit} {p.Step}/{p.TotalSteps}");
                     if (p.TotalSteps > 1)
                     {
-                        c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p.Method}: {p.Unit} {p.Step}/{p.TotalSteps}  {p.Elapsed.TotalSeconds:F1} s"));
+                        bar.Finished(string.Create(CultureInfo.InvariantCulture, $"  {p.Method}: {p.Unit} {p.Step}/{p.TotalSteps}  {p.Elapsed.TotalSeconds:F1} s"));
                     }
-                });
-                var (outcome, result) = session.Run(m, parse.GetValue(seed), progress, ctx.Cancellation);
+                }), ctx.Cancellation));
                 using (result)
                 {
                     table.AddRow(Markup.Escape(outcome.Method), F(outcome.TestAccuracy), F(outcome.RetainAccuracy), F(outcome.ForgetAccuracy),
                         outcome.Seconds.ToString("F3", CultureInfo.InvariantCulture), outcome.Steps.ToString(CultureInfo.InvariantCulture),
                         Markup.Escape(string.Join("; ", outcome.Notes.Take(4).Select(kv => $"{kv.Key}: {kv.Value}"))));
+                    if (AtChance(outcome.TestAccuracy, ta, classes))
+                    {
+                        ctx.Error.WriteLine(FormattableString.Invariant(
+                            $"warning: {outcome.Method} left the model at chance: test accuracy {outcome.TestAccuracy:F4} for {classes} classes (chance {1.0 / classes:F4}; original {ta:F4}). ")
+                            + "The update destroyed the model; check its options (e.g. a smaller --opt lr).");
+                    }
+
                     if (outPath is not null)
                     {
                         var path = methods.Count == 1 ? outPath : Path.Combine(outPath, $"{outcome.Method}.ckpt");
@@ -114,6 +159,61 @@ internal static class UnlearnCommand
         });
         return cmd;
     }
+
+    /// <summary>
+    /// The method names of --method: "all" (every method for the model's architecture) or a comma-separated list
+    /// of known names. Empty or unknown names are usage errors.
+    /// </summary>
+    private static string[] MethodNames(string value, string modelPath)
+    {
+        if (value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            return UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(modelPath).Model).ToArray();
+        }
+
+        var names = value.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(string.IsNullOrEmpty))
+        {
+            throw new UsageException($"--method '{value}': empty method name; give one or more of {string.Join(", ", UnlearningMethods.Names)}, or 'all'.");
+        }
+
+        var unknown = names.Where(n => !UnlearningMethods.Names.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException($"--method: unknown method {string.Join(", ", unknown.Select(n => $"'{n}'"))}; known: {string.Join(", ", UnlearningMethods.Names)}.");
+        }
+
+        var repeated = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        return repeated.Count > 0
+            ? throw new UsageException($"--method: {string.Join(", ", repeated)} given more than once.")
+            : names;
+    }
+
+    /// <summary>Each --opt is key=value, and no key is given twice (the last would silently win).</summary>
+    private static void CheckOptions(string[] pairs)
+    {
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in pairs)
+        {
+            var i = p.IndexOf('=', StringComparison.Ordinal);
+            if (i <= 0)
+            {
+                throw new UsageException($"--opt {p}: expected key=value, e.g. --opt lr=0.01.");
+            }
+
+            if (!keys.Add(p[..i].Trim()))
+            {
+                throw new UsageException($"--opt {p[..i].Trim()} is given more than once; give each option once.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a model that was clearly better than chance (test accuracy above 2/K) fell to chance: test
+    /// accuracy below 1.5/K, which a model that predicts (nearly) one class for everything reaches.
+    /// </summary>
+    internal static bool AtChance(double accuracy, double original, int classes) =>
+        classes > 1 && original > 2.0 / classes && accuracy < 1.5 / classes;
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
 }

@@ -149,8 +149,10 @@ public sealed record DataSplit(
     /// <summary>
     /// The same split restricted to the first <paramref name="train"/> training and <paramref name="valid"/>
     /// validation rows (for quick runs); the forget set is re-chosen inside the smaller train by the same request.
+    /// With <paramref name="requireForget"/> false (training, which does not use the forget set), a request the
+    /// smaller train cannot satisfy gives an empty forget set instead of an error.
     /// </summary>
-    public DataSplit Limit(int train, int valid, IReadOnlyList<int> trainLabels, int classes)
+    public DataSplit Limit(int train, int valid, IReadOnlyList<int> trainLabels, int classes, bool requireForget = true)
     {
         if (train < 2 || valid < 1)
         {
@@ -164,7 +166,14 @@ public sealed record DataSplit(
             ForgetMode.Class => ForgetRequest.ByClass(ForgetClass!.Value),
             _ => ForgetRequest.FromIndices(Forget.Where(limited.Train.Contains).ToArray()),
         };
-        return limited.WithForget(request, trainLabels, classes);
+        try
+        {
+            return limited.WithForget(request, trainLabels, classes);
+        }
+        catch (ArgumentException) when (!requireForget)
+        {
+            return limited with { Forget = [] };
+        }
     }
 
     /// <summary>Makes the split of a loaded dataset.</summary>
@@ -188,7 +197,7 @@ public sealed record DataSplit(
         Array.Sort(train);
         Array.Sort(valid);
         var forgetRequest = options.Forget ?? ForgetRequest.Default;
-        var forget = ChooseForget(forgetRequest, train, trainLabels, n, classes);
+        var forget = ChooseForget(forgetRequest, train, valid, trainLabels, n, classes);
         return new DataSplit(dataset, fingerprint, n, testCount, options.Seed, options.ValidFraction, train, valid,
             forgetRequest.Mode, forgetRequest.Ratio, forgetRequest.Class, forgetRequest.Seed, forget);
     }
@@ -201,10 +210,27 @@ public sealed record DataSplit(
             ForgetRatio = request.Ratio,
             ForgetClass = request.Class,
             ForgetSeed = request.Seed,
-            Forget = ChooseForget(request, Train, trainLabels, OfficialTrainCount, classes),
+            Forget = ChooseForget(request, Train, Valid, trainLabels, OfficialTrainCount, classes),
         };
 
-    private static int[] ChooseForget(ForgetRequest r, int[] train, IReadOnlyList<int> labels, int n, int classes)
+    private static int[] ChooseForget(ForgetRequest r, int[] train, int[] valid, IReadOnlyList<int> labels, int n, int classes)
+    {
+        var forget = ChooseForgetRows(r, train, valid, labels, n, classes);
+        if (forget.Length >= train.Length)
+        {
+            var what = r.Mode switch
+            {
+                ForgetMode.Ratio => $"forget ratio {r.Ratio}",
+                ForgetMode.Class => $"forget class {r.Class}",
+                _ => "the forget indices",
+            };
+            throw new ArgumentException($"The forget set ({what}) takes all {train.Length} training samples and leaves no retain set; forget fewer.");
+        }
+
+        return forget;
+    }
+
+    private static int[] ChooseForgetRows(ForgetRequest r, int[] train, int[] valid, IReadOnlyList<int> labels, int n, int classes)
     {
         switch (r.Mode)
         {
@@ -243,7 +269,7 @@ public sealed record DataSplit(
                 }
 
             case ForgetMode.Indices:
-                return ValidateIndices(r.Indices ?? [], train, n);
+                return ValidateIndices(r.Indices ?? [], train, n, valid);
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(r), r.Mode, "Unknown forget mode.");
@@ -251,7 +277,7 @@ public sealed record DataSplit(
     }
 
     /// <summary>Checks user-given forget indices: non-empty, in range, no duplicates, all in the training split.</summary>
-    internal static int[] ValidateIndices(IReadOnlyList<int> indices, int[] train, int n)
+    internal static int[] ValidateIndices(IReadOnlyList<int> indices, int[] train, int n, int[]? valid = null)
     {
         if (indices.Count == 0)
         {
@@ -281,8 +307,25 @@ public sealed record DataSplit(
         var notTrain = indices.Where(i => !inTrain.Contains(i)).ToList();
         if (notTrain.Count > 0)
         {
-            throw new ArgumentException(
-                $"{notTrain.Count} forget indices are not in the training split (they are validation samples): {Few(notTrain)}.");
+            // Validation samples, or (in a split limited to a subset, e.g. --limit) training samples outside the subset.
+            var inValid = valid?.ToHashSet() ?? [];
+            var isValid = notTrain.Where(inValid.Contains).ToList();
+            var outside = notTrain.Where(i => !inValid.Contains(i)).ToList();
+            var parts = new List<string>();
+            if (isValid.Count > 0)
+            {
+                parts.Add($"{isValid.Count} are validation samples ({Few(isValid)})");
+            }
+
+            if (outside.Count > 0)
+            {
+                parts.Add(valid is null
+                    ? $"{outside.Count} are validation samples or outside the split's {train.Length} training samples ({Few(outside)})"
+                    : $"{outside.Count} are outside this split's {train.Length} training samples, which cover only part of the official training set " +
+                      $"(e.g. a --limit run) ({Few(outside)})");
+            }
+
+            throw new ArgumentException($"{notTrain.Count} forget indices are not in the training split: {string.Join("; ", parts)}.");
         }
 
         var result = indices.ToArray();
@@ -295,7 +338,8 @@ public sealed record DataSplit(
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + $".{Environment.ProcessId}.tmp";
+        Runtime.TempFiles.CleanStale(full);
+        var tmp = Runtime.TempFiles.For(full);
         File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
         File.Move(tmp, full, overwrite: true);
     }
@@ -322,6 +366,20 @@ public sealed record DataSplit(
         if (s is null || s.Train is null || s.Valid is null || s.Forget is null || s.Dataset is null || s.Fingerprint is null)
         {
             throw new DataFormatException(path, "not a valid split file: fields dataset, fingerprint, train, valid, forget are required.");
+        }
+
+        foreach (var (field, rows) in new[] { ("train", s.Train), ("valid", s.Valid), ("forget", s.Forget) })
+        {
+            var dups = rows.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => g.Key).Take(6).ToList();
+            if (dups.Count > 0)
+            {
+                throw new DataFormatException(path, $"inconsistent split: {field} lists an index more than once ({string.Join(", ", dups.Take(5))}{(dups.Count > 5 ? ", …" : "")}).");
+            }
+        }
+
+        if (s.Train.Length > 0 && s.Forget.Length >= s.Train.Length)
+        {
+            throw new DataFormatException(path, $"inconsistent split: the forget set takes all {s.Train.Length} training samples and leaves no retain set.");
         }
 
         if (s.Train.Concat(s.Valid).Any(i => i < 0 || i >= s.OfficialTrainCount)

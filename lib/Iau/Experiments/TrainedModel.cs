@@ -41,7 +41,9 @@ public static class TrainedModel
         model.to(data.Train.Features.device);
         var statePath = outPath + ".state";
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-        var result = new Trainer(spec.Training).Train(model, data.Train, data.Valid, progress, statePath, cancellationToken);
+        var key = new TrainingDataKey(info.Name, data.Dataset.Fingerprint, data.Split.TrainingFingerprint,
+            string.Create(CultureInfo.InvariantCulture, $"split seed {data.Split.Seed}, train {data.Split.Train.Length}, valid {data.Split.Valid.Length}"));
+        var result = new Trainer(spec.Training).Train(model, data.Train, data.Valid, progress, statePath, cancellationToken, key);
         var train = Evaluator.Evaluate(model, data.Train, spec.Training.EvalChunkSize);
         var valid = Evaluator.Evaluate(model, data.Valid, spec.Training.EvalChunkSize);
         var test = Evaluator.Evaluate(model, data.Test, spec.Training.EvalChunkSize);

@@ -52,6 +52,12 @@ public sealed class UnlearnSession : IDisposable
             }
 
             var dataset = DatasetLoader.Load(meta.Dataset, load);
+            var fits = new CheckpointExpectation(InputShape: dataset.Info.InputShape.Select(d => (long)d).ToArray(), Classes: dataset.Info.Classes).Compare(meta);
+            if (fits.Count > 0)
+            {
+                throw new CheckpointMismatchException(checkpointPath, fits);
+            }
+
             splitPath ??= TrainedModel.SplitPathFor(checkpointPath);
             if (!File.Exists(splitPath))
             {

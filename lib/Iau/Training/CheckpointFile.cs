@@ -23,7 +23,8 @@ namespace Iau.Training;
 /// </code>
 /// Strings are .NET BinaryWriter strings (7-bit encoded length, UTF-8). Files are written to a temporary
 /// file in the same folder and moved over the target, so a reader never sees a half-written file; the
-/// checksum catches truncation and corruption before anything is parsed.
+/// checksum catches truncation and corruption before anything is parsed. Temporaries left by a killed
+/// writer are removed by the next write of the same file (<see cref="Runtime.TempFiles"/>).
 /// </summary>
 internal static class CheckpointFile
 {
@@ -66,7 +67,8 @@ internal static class CheckpointFile
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        Runtime.TempFiles.CleanStale(full);
+        var temp = Runtime.TempFiles.For(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -189,7 +191,7 @@ internal static class CheckpointFile
             using var r = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
             return ReadPreamble(path, r, file.Length, expectedKind).Header;
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or ArgumentException or FormatException)
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or ArgumentException or FormatException or OverflowException or IOException)
         {
             throw new CheckpointFormatException(path, "truncated or corrupt header: " + e.Message, e);
         }
@@ -197,6 +199,11 @@ internal static class CheckpointFile
 
     private static FileStream Open(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new CheckpointFormatException(path, "is a folder, not a checkpoint file");
+        }
+
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -204,6 +211,10 @@ internal static class CheckpointFile
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new CheckpointFormatException(path, "checkpoint file not found", e);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new CheckpointFormatException(path, "checkpoint file cannot be read: " + e.Message, e);
         }
     }
 
@@ -224,7 +235,9 @@ internal static class CheckpointFile
         var kind = r.ReadString();
         if (kind != expectedKind)
         {
-            throw new CheckpointFormatException(path, $"holds a '{kind}' checkpoint where a '{expectedKind}' checkpoint was expected");
+            throw new CheckpointFormatException(path, kind == "training-state" && expectedKind == "model"
+                ? "is a training state (the resume file `iau train` keeps beside its --out until training ends), not a model checkpoint; give the .ckpt file"
+                : $"holds a '{kind}' checkpoint where a '{expectedKind}' checkpoint was expected");
         }
 
         var length = r.ReadInt32();
@@ -235,6 +248,18 @@ internal static class CheckpointFile
 
     private static void VerifyChecksum(string path, FileStream file)
     {
+        if (file.Length == 0)
+        {
+            throw new CheckpointFormatException(path, "empty file (0 bytes), not a checkpoint");
+        }
+
+        var start = new byte[Math.Min(Magic.Length, file.Length)];
+        file.ReadExactly(start);
+        if (!Magic.AsSpan(0, start.Length).SequenceEqual(start))
+        {
+            throw new CheckpointFormatException(path, "not an IAU checkpoint (it does not start with IAUCKPT1)");
+        }
+
         if (file.Length < Magic.Length + TrailerLength)
         {
             throw new CheckpointFormatException(path, $"truncated checkpoint ({file.Length} bytes)");

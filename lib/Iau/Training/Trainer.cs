@@ -61,8 +61,9 @@ public sealed class Trainer
     /// <param name="progress">Receives one <see cref="EpochProgress"/> per epoch, synchronously, after the state file is written.</param>
     /// <param name="statePath">Resume file (see the class remarks), or null.</param>
     /// <param name="cancellationToken">Checked before every mini-batch. On cancellation the model holds the weights of an unfinished epoch; the state file holds the last finished one.</param>
+    /// <param name="data">Which data this is; recorded in the state file and checked on resume (recommended with <paramref name="statePath"/>).</param>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    /// <exception cref="CheckpointMismatchException">The state file belongs to another model, data size or options.</exception>
+    /// <exception cref="CheckpointMismatchException">The state file belongs to another model, data, split, data size or options.</exception>
     /// <exception cref="CheckpointFormatException">The state file is truncated or corrupt.</exception>
     public TrainingResult Train(
         nn.Module<Tensor, Tensor> model,
@@ -70,7 +71,8 @@ public sealed class Trainer
         TensorData? valid = null,
         IProgress<EpochProgress>? progress = null,
         string? statePath = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TrainingDataKey? data = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -108,10 +110,17 @@ public sealed class Trainer
             StoppedEarly = false,
             WallSeconds = 0,
             History = [],
+            Data = data,
         };
 
         var state = expected;
         Dictionary<string, Tensor>? best = null;
+        if (statePath is not null)
+        {
+            // A state write killed half-way (kill -9) leaves a temporary; the atomic rename means the state itself is whole.
+            Runtime.TempFiles.CleanStale(Path.GetFullPath(statePath));
+        }
+
         if (statePath is not null && File.Exists(statePath))
         {
             (state, best) = TrainingState.Load(statePath, model, optimizer, expected);

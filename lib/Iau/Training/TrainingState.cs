@@ -40,6 +40,9 @@ internal sealed record TrainingStateHeader
     public required IReadOnlyList<EpochRecord> History { get; init; }
 
     public string KitVersion { get; init; } = Checkpoint.KitVersion;
+
+    /// <summary>The data trained on (null in states of older kits, or when the caller gave none).</summary>
+    public TrainingDataKey? Data { get; init; }
 }
 
 internal static class TrainingState
@@ -108,6 +111,27 @@ internal static class TrainingState
             differences.Add(new("validCount", $"{expected.ValidCount?.ToString() ?? "none"}", $"{header.ValidCount?.ToString() ?? "none"}"));
         }
 
+        if (expected.Data is { } want && header.Data != want)
+        {
+            var have = header.Data;
+            if (have is null)
+            {
+                differences.Add(new("data", Describe(want), "not recorded (a state written by an older kit cannot be checked; delete it to start over)"));
+            }
+            else
+            {
+                if (have.Dataset != want.Dataset || have.DataFingerprint != want.DataFingerprint)
+                {
+                    differences.Add(new("data", $"{want.Dataset} (fingerprint {want.DataFingerprint})", $"{have.Dataset} (fingerprint {have.DataFingerprint})"));
+                }
+
+                if (have.SplitFingerprint != want.SplitFingerprint)
+                {
+                    differences.Add(new("split", Describe(want), Describe(have)));
+                }
+            }
+        }
+
         differences.AddRange(CheckpointJson.Differences("options.", expected.Options, header.Options));
         if (differences.Count > 0)
         {
@@ -154,6 +178,8 @@ internal static class TrainingState
 
         return (header, best);
     }
+
+    private static string Describe(TrainingDataKey k) => $"{k.SplitDescription} (split fingerprint {k.SplitFingerprint})";
 
     private static Tensor MoveAndDispose(Tensor t, Device device)
     {
