@@ -100,6 +100,37 @@ public sealed class ExperimentKindsTests : IDisposable
     }
 
     [Fact]
+    public void Official_protocol_normalises_cifar10_with_the_authors_std()
+    {
+        var root = Path.Combine(tmp.Path, "cifar");
+        var batches = Path.Combine(root, "cifar-10-batches-bin");
+        Directory.CreateDirectory(batches);
+        for (var b = 1; b <= 5; b++)
+        {
+            File.WriteAllBytes(Path.Combine(batches, $"data_batch_{b}.bin"), FormatWriters.Cifar([.. Enumerable.Range(0, 20).Select(i => i % 10)]));
+        }
+
+        File.WriteAllBytes(Path.Combine(batches, "test_batch.bin"), FormatWriters.Cifar([.. Enumerable.Range(0, 10)]));
+        var o = Options("cifar") with { Load = new LoadOptions(Path: root, AllowDownload: false, VerifyChecksums: false) };
+        var kit = new ExperimentSpec(ExperimentKind.Main, "cifar10", "logreg", ["retrain"], [1]);
+        var official = kit with { Protocol = Protocol.Official };
+        using var context = new ExperimentContext(o, null, default);
+        var a = context.Split(kit, 1);
+        var b2 = context.Split(official, 0);
+        Assert.Equal(a.Split.Train, b2.Split.Train); // kit seed 1 and the official split share the rows
+        using var x = a.Train.Features.flatten();
+        using var y = b2.Train.Features.flatten();
+        var plane = 32 * 32;
+        var catalog = DatasetCatalog.Get("cifar10").Std;
+        float[] authors = [0.2023f, 0.1994f, 0.2010f];
+        for (var ch = 0; ch < 3; ch++)
+        {
+            // (x·scale − mean) / std: the same centred value divided by the other std.
+            Assert.Equal(x[ch * plane].item<float>() * catalog[ch], y[ch * plane].item<float>() * authors[ch], 4);
+        }
+    }
+
+    [Fact]
     public void A_recipe_adds_tuned_rows_and_a_changed_recipe_reruns_only_them()
     {
         var recipes = Path.Combine(tmp.Path, "recipes");

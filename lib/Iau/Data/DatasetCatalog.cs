@@ -19,6 +19,16 @@ public static class DatasetCatalog
 
     private static readonly Lazy<IReadOnlyList<DatasetInfo>> AllLazy = new(Build);
 
+    /// <summary>
+    /// Per-channel standard deviations the authors' code normalises with where they differ from the catalog's
+    /// (Lolo1222/IAU data_train_valid.py: CIFAR-10 std (0.2023, 0.1994, 0.2010), a value widely copied from
+    /// older CIFAR code; the catalog keeps the measured (0.2470, 0.2435, 0.2616)). Used by the official protocol.
+    /// </summary>
+    public static IReadOnlyDictionary<string, float[]> AuthorsStd { get; } = new Dictionary<string, float[]>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["cifar10"] = [0.2023f, 0.1994f, 0.2010f],
+    };
+
     /// <summary>All datasets, in a stable order.</summary>
     public static IReadOnlyList<DatasetInfo> All => AllLazy.Value;
 

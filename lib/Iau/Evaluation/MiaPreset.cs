@@ -14,7 +14,7 @@ public enum MiaPreset
     /// on one half of its seeded split of the pool and tested against the other half (batch 1024, Adam 1e-3, no
     /// early stopping), and an attack MLP 2C → 256 → 128 → 32 → 1 with ReLU and dropout 0.5 after each hidden
     /// layer, a sigmoid output and binary cross-entropy, Adam lr 0.01, batch 8192, 50 epochs
-    /// (<c>ShadowAttackOptions.Paper</c>).
+    /// (<see cref="ShadowAttackOptions.Paper"/>).
     /// </summary>
     Paper,
 }

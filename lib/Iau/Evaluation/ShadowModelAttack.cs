@@ -37,7 +37,10 @@ public sealed record ShadowAttackReport(
 /// </code>
 /// and an MLP A: 2C → H → ReLU → 2 logits (H = AttackHidden, default 64) is trained on all k · |P| examples
 /// with cross-entropy and Adam (AttackLearningRate 1e-3, batch 128, AttackEpochs 100, seeded initial
-/// weights and shuffling, via the kit's <see cref="Trainer"/>).
+/// weights and shuffling, via the kit's <see cref="Trainer"/>). With <see cref="MiaPreset.Paper"/>
+/// (<see cref="ShadowAttackOptions.Paper"/>) A is the authors' network instead, 2C → 256 → 128 → 32 → 1 with
+/// dropout 0.5 and a sigmoid output trained by binary cross-entropy (<see cref="PaperAttackNet"/>), and its
+/// member probability is σ(logit).
 /// </para>
 /// <para>
 /// Use: for a target f and samples S, A is applied to φ computed with f; a sample is called member when
@@ -56,9 +59,9 @@ public sealed class ShadowModelAttack : IDisposable
     private const string FileKind = "shadow-attack";
     private const string WeightsSection = "attack";
     private const int AttackChunk = 4096;
-    private readonly IauModel attack;
+    private readonly nn.Module<Tensor, Tensor> attack;
 
-    private ShadowModelAttack(IauModel attack, int classes, ShadowAttackOptions options, int seed, ShadowAttackReport report)
+    private ShadowModelAttack(nn.Module<Tensor, Tensor> attack, int classes, ShadowAttackOptions options, int seed, ShadowAttackReport report)
     {
         this.attack = attack;
         Classes = classes;
@@ -173,18 +176,29 @@ public sealed class ShadowModelAttack : IDisposable
 
         using var wrapped = tensor(x, new long[] { labels.Count, width });
         using var attackData = new TensorData(wrapped.clone(), tensor(labels.ToArray()));
-        var attack = ModelFactory.Build(Mlp.Name, [width], 2, Trainer.EpochSeed(seed, 0), AttackArchitecture(options));
+        var attack = CreateAttack(options, width, seed);
         try
         {
-            var attackTraining = new TrainingOptions(
-                Optimizer: OptimizerKind.Adam,
-                LearningRate: options.AttackLearningRate,
-                BatchSize: options.AttackBatchSize,
-                MaxEpochs: options.AttackEpochs,
-                Patience: null,
-                Seed: Trainer.EpochSeed(seed, -1));
-            new Trainer(attackTraining).Train(attack, attackData, cancellationToken: cancellationToken);
-            var attackAcc = Evaluator.Accuracy(attack, attackData);
+            double attackAcc;
+            if (attack is PaperAttackNet paper)
+            {
+                paper.Fit(attackData.Features, attackData.Labels, options.AttackEpochs, options.AttackLearningRate, options.AttackBatchSize, Trainer.EpochSeed(seed, -1), cancellationToken);
+                attackAcc = paper.Accuracy(attackData.Features, attackData.Labels);
+            }
+            else
+            {
+                var attackTraining = new TrainingOptions(
+                    Optimizer: OptimizerKind.Adam,
+                    LearningRate: options.AttackLearningRate,
+                    BatchSize: options.AttackBatchSize,
+                    MaxEpochs: options.AttackEpochs,
+                    Patience: null,
+                    Seed: Trainer.EpochSeed(seed, -1));
+                var mlp = (IauModel)attack;
+                new Trainer(attackTraining).Train(mlp, attackData, cancellationToken: cancellationToken);
+                attackAcc = Evaluator.Accuracy(mlp, attackData);
+            }
+
             progress?.Report($"attack MLP: {options.AttackEpochs} epochs on {labels.Count} samples, training accuracy {attackAcc:F3}");
             var report = new ShadowAttackReport(n, inAcc, outAcc, epochs, labels.Count, attackAcc, clock.Elapsed.TotalSeconds);
             return new ShadowModelAttack(attack, classes, options, seed, report);
@@ -252,7 +266,8 @@ public sealed class ShadowModelAttack : IDisposable
         {
             using var scope = NewDisposeScope();
             var len = Math.Min(AttackChunk, outputs.Count - start);
-            var p = attack.call(all.narrow(0, start, len)).to(ScalarType.Float64).softmax(1).select(1, 1).contiguous();
+            var logits = attack.call(all.narrow(0, start, len)).to(ScalarType.Float64);
+            var p = (Options.Preset == MiaPreset.Paper ? logits.sigmoid().select(1, 0) : logits.softmax(1).select(1, 1)).contiguous();
             var values = p.data<double>().ToArray();
             Array.Copy(values, 0, result, start, len);
         }
@@ -304,7 +319,7 @@ public sealed class ShadowModelAttack : IDisposable
             throw new CheckpointFormatException(path, "shadow attack weights are missing");
         }
 
-        var attack = ModelFactory.Build(Mlp.Name, [2L * header.Classes], 2, Trainer.EpochSeed(header.Seed, 0), AttackArchitecture(header.Options));
+        var attack = CreateAttack(header.Options, 2L * header.Classes, header.Seed);
         try
         {
             if (attack.DescribeStateDifferences(weights) is { Count: > 0 } differences)
@@ -329,8 +344,11 @@ public sealed class ShadowModelAttack : IDisposable
         attack.Dispose();
     }
 
-    private static ModelOptions AttackArchitecture(ShadowAttackOptions options) =>
-        new([options.AttackHidden], MlpActivation.Relu);
+    /// <summary>A fresh attack network of the options' preset (initial weights seeded with (seed, 0)).</summary>
+    private static nn.Module<Tensor, Tensor> CreateAttack(ShadowAttackOptions options, long width, int seed) =>
+        options.Preset == MiaPreset.Paper
+            ? new PaperAttackNet(width, Trainer.EpochSeed(seed, 0))
+            : ModelFactory.Build(Mlp.Name, [width], 2, Trainer.EpochSeed(seed, 0), new ModelOptions([options.AttackHidden], MlpActivation.Relu));
 
     private sealed record ShadowAttackHeader(int Classes, int Seed, ShadowAttackOptions Options, ShadowAttackReport Report);
 }

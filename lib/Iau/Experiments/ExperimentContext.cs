@@ -141,16 +141,34 @@ internal sealed class ExperimentContext : IDisposable
         new(cell.Spec.Kind.ToString().ToLowerInvariant(), Reproduction.Key(cell.Spec, cell.Seed, variant, cell.Method), cell.Hash, cell.Spec.Dataset, cell.Spec.Model,
             cell.Method, variant, cell.Seed, metrics, notes, Checkpoint.KitVersion, DateTimeOffset.UtcNow);
 
-    private LoadedDataset Dataset(string name)
+    /// <summary>
+    /// The dataset of a spec, loaded once. Under the official protocol a dataset whose authors' normalisation
+    /// differs from the catalog's (<see cref="DatasetCatalog.AuthorsStd"/>: CIFAR-10) is normalised their way.
+    /// </summary>
+    private LoadedDataset Dataset(ExperimentSpec spec)
     {
-        if (!datasets.TryGetValue(name, out var d))
+        var std = AuthorsStd(spec);
+        var key = spec.Dataset + NormalisationTag(spec);
+        if (!datasets.TryGetValue(key, out var d))
         {
-            d = DatasetLoader.Load(name, options.Load);
-            datasets[name] = d;
+            d = DatasetLoader.Load(spec.Dataset, options.Load);
+            if (std is not null)
+            {
+                d = d with { Info = d.Info with { Std = std } };
+            }
+
+            datasets[key] = d;
         }
 
         return d;
     }
+
+    private static float[]? AuthorsStd(ExperimentSpec spec) =>
+        spec.Protocol == Protocol.Official && DatasetCatalog.AuthorsStd.TryGetValue(spec.Dataset, out var std) ? std : null;
+
+    /// <summary>"" for the catalog's normalisation; else the std in effect (it enters the cache keys of models trained on it).</summary>
+    private static string NormalisationTag(ExperimentSpec spec) =>
+        AuthorsStd(spec) is { } std ? "/std=" + string.Join(",", std.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) : string.Empty;
 
     /// <summary>The spec's own forget set for a seed: every training sample of ForgetClass, else a random ForgetRatio.</summary>
     internal SplitData Split(ExperimentSpec spec, int seed) =>
@@ -167,10 +185,10 @@ internal sealed class ExperimentContext : IDisposable
     private SplitData Split(ExperimentSpec spec, int seed, ForgetRequest forget)
     {
         var splitSeed = spec.TrainingSeed(seed);
-        var key = Invariant($"{spec.Dataset}/{splitSeed}/{forget.Mode}/{forget.Ratio}/{forget.Class}/{forget.Seed}/{spec.TrainLimit}");
+        var key = Invariant($"{spec.Dataset}{NormalisationTag(spec)}/{splitSeed}/{forget.Mode}/{forget.Ratio}/{forget.Class}/{forget.Seed}/{spec.TrainLimit}");
         if (!splits.TryGetValue(key, out var s))
         {
-            var data = Dataset(spec.Dataset);
+            var data = Dataset(spec);
             var split = DataSplit.Create(data, new SplitOptions(splitSeed, 0.2, forget));
             if (spec.TrainLimit is int n)
             {
@@ -194,7 +212,7 @@ internal sealed class ExperimentContext : IDisposable
         var data = Split(spec, seed);
         seed = spec.TrainingSeed(seed);
         var recipe = Recipe(spec, seed, alpha);
-        var hash = ShortHash($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}");
+        var hash = ShortHash($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
         var path = Path.Combine(CacheDir, $"original-{spec.Model}-{hash}.ckpt");
         if (models.TryGetValue(path, out var loaded))
         {
@@ -218,7 +236,7 @@ internal sealed class ExperimentContext : IDisposable
     /// seed) and, under the official protocol where that seed is shared, the cell's seed (Retrain's shuffling).
     /// </summary>
     private string RetrainKey(ExperimentSpec spec, int seed, SplitData data, double alpha) =>
-        ShortHash($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, spec.TrainingSeed(seed), alpha))}/{Checkpoint.KitVersion}"
+        ShortHash($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, spec.TrainingSeed(seed), alpha))}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"
             + (spec.Protocol == Protocol.Kit ? string.Empty : Invariant($"/{spec.Protocol}/seed={seed}")));
 
     /// <summary>Retrain on D_r with the original's recipe, cached on disk (the seconds are kept in its metrics).</summary>
@@ -255,8 +273,10 @@ internal sealed class ExperimentContext : IDisposable
     internal ShadowModelAttack Attack(ExperimentSpec spec, int seed, SplitData data)
     {
         seed = spec.TrainingSeed(seed);
-        var shadowOptions = new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
-        var hash = ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}");
+        var shadowOptions = spec.Mia == MiaPreset.Paper
+            ? ShadowAttackOptions.Paper(ShadowAttackOptions.PaperShadowTraining with { MaxEpochs = spec.ShadowEpochs, Seed = seed })
+            : new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
+        var hash = ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
         var path = Path.Combine(CacheDir, $"shadow-{spec.Model}-{hash}.bin");
         if (attacks.TryGetValue(path, out var attack))
         {

@@ -1,0 +1,86 @@
+using Iau.Data;
+using Iau.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Iau.Evaluation;
+
+/// <summary>
+/// The authors' membership-attack classifier (Lolo1222/IAU train_mia.py, <c>attack_net</c>):
+/// <code>
+/// A(φ) = σ( W₄ · d(r(W₃ · d(r(W₂ · d(r(W₁ φ))))) ) ),   W₁: 2C→256, W₂: 256→128, W₃: 128→32, W₄: 32→1
+/// </code>
+/// with r = ReLU and d = dropout(p = 0.5) in training. <see cref="forward"/> returns the logit (before σ);
+/// training minimises the binary cross-entropy of σ(logit) against member = 1 / non-member = 0 through
+/// <c>binary_cross_entropy_with_logits</c>, the numerically stable form of their <c>Sigmoid</c> + <c>BCELoss</c>.
+/// </summary>
+internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential layers;
+
+    /// <summary>Builds the network; its initial weights come from libtorch's generator seeded with <paramref name="seed"/>.</summary>
+    public PaperAttackNet(long features, int seed, double dropout = 0.5)
+        : base(nameof(PaperAttackNet))
+    {
+        random.manual_seed(seed);
+        layers = nn.Sequential(
+            ("fc1", nn.Linear(features, 256)),
+            ("act1", nn.ReLU()),
+            ("drop1", nn.Dropout(dropout)),
+            ("fc2", nn.Linear(256, 128)),
+            ("act2", nn.ReLU()),
+            ("drop2", nn.Dropout(dropout)),
+            ("fc3", nn.Linear(128, 32)),
+            ("act3", nn.ReLU()),
+            ("drop3", nn.Dropout(dropout)),
+            ("out", nn.Linear(32, 1)));
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => layers.call(input);
+
+    /// <summary>
+    /// Adam (learning rate <paramref name="learningRate"/>, fresh state) on the mean binary cross-entropy over
+    /// mini-batches of <paramref name="batchSize"/>, reshuffled each epoch; epoch e shuffles and draws its
+    /// dropout masks from seed <see cref="Trainer.EpochSeed"/>(seed, e), so a fit is reproducible on the CPU.
+    /// </summary>
+    public void Fit(Tensor features, Tensor memberLabels, int epochs, double learningRate, int batchSize, int seed, CancellationToken cancellationToken)
+    {
+        var n = features.shape[0];
+        using var targets = memberLabels.to(ScalarType.Float32);
+        using var optimizer = optim.Adam(parameters(), learningRate);
+        train();
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var epochSeed = Trainer.EpochSeed(seed, epoch);
+            random.manual_seed(epochSeed);
+            var order = TensorData.Permutation((int)n, epochSeed);
+            for (var start = 0; start < n; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var len = (int)Math.Min(batchSize, n - start);
+                var idx = tensor(order.AsSpan(start, len).ToArray().Select(i => (long)i).ToArray());
+                var logits = call(features.index_select(0, idx)).squeeze(1);
+                var loss = nn.functional.binary_cross_entropy_with_logits(logits, targets.index_select(0, idx));
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            }
+        }
+
+        eval();
+    }
+
+    /// <summary>Share of samples whose member probability σ(logit) &gt; 0.5 agrees with the label.</summary>
+    public double Accuracy(Tensor features, Tensor memberLabels)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        eval();
+        var called = call(features).squeeze(1).gt(0);
+        return called.eq(memberLabels.to(ScalarType.Bool)).to(ScalarType.Float64).mean().item<double>();
+    }
+}
