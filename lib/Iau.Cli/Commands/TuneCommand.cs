@@ -27,10 +27,12 @@ internal static class TuneCommand
         var limit = new Option<int?>("--train-limit") { Description = "Use only this many training samples (smoke runs)." };
         var journal = new Option<string?>("--journal") { Description = "Journal of the trials (default results/tune/<dataset>-<model>-<forget>-<method>.jsonl)." };
         var cache = new Option<string>("--cache") { Description = "Cache of the originals, Retrain models and shadow attacks.", DefaultValueFactory = _ => Path.Combine("results", "tune", "cache") };
+        var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset's files (default: data/<name>/, then system folders)." };
+        var noVerify = new Option<bool>("--no-verify") { Description = "Skip checksum verification." };
         var recipes = new Option<string>("--recipes") { Description = "Folder of the recipe files.", DefaultValueFactory = _ => Path.Combine("data", "recipes") };
         var cmd = new Command("tune", "Seeded, resumable hyper-parameter search of a method against Retrain on a tuning split; writes data/recipes/<dataset>-<model>-<forget>.json.")
         {
-            method, dataset, model, budget, maxSeconds, ratio, forgetClass, seeds, samplerSeed, maxEpochs, full, guard, limit, journal, cache, recipes,
+            method, dataset, model, budget, maxSeconds, ratio, forgetClass, seeds, samplerSeed, maxEpochs, full, guard, limit, journal, cache, recipes, dataPath, noVerify,
         };
         cmd.SetAction(parse =>
         {
@@ -58,7 +60,7 @@ internal static class TuneCommand
             ctx.Out.WriteLine($"tuning {spec.Method} on {spec.Dataset}/{spec.Model} ({spec.ForgetLabel}), seeds {string.Join(',', spec.EffectiveSeeds)}, budget {spec.Budget} trials" +
                 (seconds is double s ? string.Create(CultureInfo.InvariantCulture, $", {s:F0} s") : string.Empty) + $"; seeded random search (sampler seed {spec.SamplerSeed}); journal {journalPath}");
             var progress = new SyncProgress<TuningProgress>(p => ctx.Error.WriteLine(p.Trial > 0 ? $"[{p.Trial}/{p.Budget}] {p.Message}" : p.Message));
-            using var bench = new TuningBench(spec, parse.GetValue(cache)!, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, progress);
+            using var bench = new TuningBench(spec, parse.GetValue(cache)!, new LoadOptions(Path: parse.GetValue(dataPath), VerifyChecksums: !parse.GetValue(noVerify), Progress: ctx.DataProgress()), IauRuntime.Device, progress);
             var outcome = Tuner.Run(spec, bench, j, seconds, progress, ctx.Cancellation);
             var path = Path.Combine(parse.GetValue(recipes)!, spec.RecipeFileName);
             RecipeFile.Write(path, outcome, Checkpoint.KitVersion, seconds);
