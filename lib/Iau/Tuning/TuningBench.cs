@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Iau.Data;
+using Iau.Evaluation;
+using Iau.Experiments;
+using Iau.Models;
+using Iau.Training;
+using Iau.Unlearning;
+using TorchSharp;
+
+namespace Iau.Tuning;
+
+/// <summary>
+/// The real <see cref="ITuningBench"/>: loads the dataset, draws the tuning split of each seed (train/valid shuffled
+/// with the seed, forget = a seeded random share or one class), trains the original (GR α 0.005, the quick profile's
+/// recipe by default: ≤ <see cref="TuningSpec.MaxEpochs"/> epochs) and Retrain, fits the shadow attack (one shadow,
+/// 3 epochs, as the quick profile), and caches all three on disk per seed. A trial runs the method on the original
+/// and measures TA, RA, FA and MIA_shadow the way the experiments do.
+/// </summary>
+public sealed class TuningBench : ITuningBench, IDisposable
+{
+    private readonly TuningSpec spec;
+    private readonly string cacheDir;
+    private readonly LoadOptions? load;
+    private readonly torch.Device device;
+    private readonly IProgress<TuningProgress>? progress;
+    private readonly Dictionary<int, SeedState> states = [];
+    private LoadedDataset? dataset;
+
+    /// <summary>A bench for <paramref name="spec"/>, caching models under <paramref name="cacheDir"/>.</summary>
+    public TuningBench(TuningSpec spec, string cacheDir, LoadOptions? load = null, torch.Device? device = null, IProgress<TuningProgress>? progress = null)
+    {
+        this.spec = spec ?? throw new ArgumentNullException(nameof(spec));
+        this.cacheDir = cacheDir;
+        this.load = load;
+        this.device = device ?? torch.CPU;
+        this.progress = progress;
+    }
+
+    /// <inheritdoc />
+    public int Classes => Dataset.Info.Classes;
+
+    private LoadedDataset Dataset => dataset ??= DatasetLoader.Load(spec.Dataset, load);
+
+    /// <inheritdoc />
+    public TuningReference Reference(int seed, CancellationToken cancellationToken)
+    {
+        var s = State(seed, cancellationToken);
+        return new TuningReference(s.RetrainMetrics, s.OriginalTa);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Run(string method, IReadOnlyList<string> options, int seed, CancellationToken cancellationToken)
+    {
+        var s = State(seed, cancellationToken);
+        var unlearning = UnlearningMethods.Create(method, MethodSettings.Parse(options));
+        using var cache = string.Equals(method, "iau-cached", StringComparison.OrdinalIgnoreCase) ? GradientCache.FromTensors(s.Original.Extras) : null;
+        var context = new UnlearningContext(seed, s.Original.Metadata.Training, cache);
+        using var result = Unlearner.Run(unlearning, s.Original.Model, s.UnlearningData, context, cancellationToken: cancellationToken);
+        var m = Measure(s, result.Model);
+        m["RTE"] = result.Seconds;
+        return m;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var s in states.Values)
+        {
+            s.Dispose();
+        }
+
+        states.Clear();
+        dataset = null;
+    }
+
+    private static Dictionary<string, double> Measure(SeedState s, IauModel model)
+    {
+        var acc = Accuracies.Compute(model, s.Data.Test, s.Data.Retain, s.Data.Forget);
+        return new Dictionary<string, double>
+        {
+            ["TA"] = acc.Test,
+            ["RA"] = acc.Retain,
+            ["FA"] = acc.Forget,
+            ["MIA_shadow"] = s.Attack.MemberRate(model, s.Data.Forget),
+        };
+    }
+
+    private static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+
+    private SeedState State(int seed, CancellationToken cancellationToken)
+    {
+        if (states.TryGetValue(seed, out var state))
+        {
+            return state;
+        }
+
+        var data = Dataset;
+        var forget = spec.ForgetClass is int k ? ForgetRequest.ByClass(k) : ForgetRequest.ByRatio(spec.ForgetRatio, seed);
+        var split = DataSplit.Create(data, new SplitOptions(seed, 0.2, forget));
+        if (spec.TrainLimit is int n)
+        {
+            split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
+        }
+
+        var splitData = SplitData.Create(data, split, device);
+        var recipe = TrainingOptions.Paper with { GrAlpha = 0.005, MaxEpochs = spec.MaxEpochs, Patience = 10, Seed = seed };
+        var recipeJson = JsonSerializer.Serialize(recipe);
+        var originalPath = Path.Combine(cacheDir, $"original-{spec.Model}-{ShortHash($"original/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
+        if (!File.Exists(originalPath))
+        {
+            progress?.Report(new TuningProgress(0, spec.Budget, $"training the original {spec.Model} of tuning seed {seed} (cached in {cacheDir})"));
+            TrainedModel.Train(splitData, new TrainSpec(spec.Model, recipe, seed, StoreGradient: true), originalPath, cancellationToken: cancellationToken);
+        }
+
+        var original = Checkpoint.Load(originalPath);
+        original.Model.to(device);
+        var unlearningData = new UnlearningData(splitData.Forget, splitData.Retain, splitData.Valid, splitData.Test);
+        var retrainPath = Path.Combine(cacheDir, $"retrain-{spec.Model}-{ShortHash($"retrain/{spec.Model}/{split.TrainingFingerprint}/{string.Join(",", split.Forget)}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
+        if (!File.Exists(retrainPath))
+        {
+            progress?.Report(new TuningProgress(0, spec.Budget, $"retraining {spec.Model} on D_r of tuning seed {seed}"));
+            using var r = Unlearner.Run(new Retrain(), original.Model, unlearningData, new UnlearningContext(seed, original.Metadata.Training), cancellationToken: cancellationToken);
+            Checkpoint.Save(retrainPath, r.Model, original.Metadata with { Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds }, History = [], ExtraTensors = [] });
+        }
+
+        var retrain = Checkpoint.Load(retrainPath);
+        retrain.Model.to(device);
+        var shadowOptions = new ShadowAttackOptions(Shadows: 1, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = 3, Patience = null, Seed = seed });
+        var attackPath = Path.Combine(cacheDir, $"shadow-{spec.Model}-{ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}")}.bin");
+        ShadowModelAttack attack;
+        if (File.Exists(attackPath))
+        {
+            attack = ShadowModelAttack.Load(attackPath);
+        }
+        else
+        {
+            progress?.Report(new TuningProgress(0, spec.Budget, $"fitting the shadow attack of tuning seed {seed}"));
+            var shape = data.Info.InputShape.Select(x => (long)x).ToArray();
+            attack = ShadowModelAttack.Fit(s => ModelFactory.Create(spec.Model, shape, data.Info.Classes, s), splitData.Valid, shadowOptions, seed, cancellationToken: cancellationToken);
+            attack.Save(attackPath);
+        }
+
+        state = new SeedState(splitData, unlearningData, original, retrain, attack);
+        state.RetrainMetrics = Measure(state, retrain.Model);
+        state.OriginalTa = Evaluator.Accuracy(original.Model, splitData.Test);
+        states[seed] = state;
+        return state;
+    }
+
+    private sealed class SeedState(SplitData data, UnlearningData unlearningData, LoadedCheckpoint original, LoadedCheckpoint retrain, ShadowModelAttack attack) : IDisposable
+    {
+        public SplitData Data { get; } = data;
+
+        public UnlearningData UnlearningData { get; } = unlearningData;
+
+        public LoadedCheckpoint Original { get; } = original;
+
+        public ShadowModelAttack Attack { get; } = attack;
+
+        public IReadOnlyDictionary<string, double> RetrainMetrics { get; set; } = new Dictionary<string, double>();
+
+        public double OriginalTa { get; set; }
+
+        public void Dispose()
+        {
+            Original.Dispose();
+            retrain.Dispose();
+            Attack.Dispose();
+            Data.Dispose();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Iau.Unlearning;
+
+namespace Iau.Tuning;
+
+/// <summary>
+/// One hyper-parameter search: which method, on what, against which Retrain, with what budget.
+/// The tuning split is distinct from the reported one: its split seeds (and forget seeds, equal to them) start
+/// at 100 while the reported runs use 0, 1, 2; class-wise tuning should forget a different class than the
+/// reported experiment.
+/// </summary>
+/// <param name="Method">Registry name of the method to tune.</param>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Model">Architecture.</param>
+/// <param name="ForgetRatio">Random forget share (ignored when <paramref name="ForgetClass"/> is set).</param>
+/// <param name="ForgetClass">Class-wise forgetting of this class, or null for random forgetting.</param>
+/// <param name="Seeds">Split seeds of the tuning split (forget seed = split seed); the objective averages over them.</param>
+/// <param name="Budget">Trials, including trial 0 (the reference defaults).</param>
+/// <param name="SamplerSeed">Seed of the random search.</param>
+/// <param name="MaxEpochs">Epoch cap of originals and Retrain (the quick profile's 4 by default).</param>
+/// <param name="TaGuard">A trial whose TA falls more than this under the original's (any seed) is rejected as collapsed.</param>
+/// <param name="TrainLimit">Use only this many training samples (tests and smoke runs), or null for all.</param>
+public sealed record TuningSpec(
+    string Method,
+    string Dataset,
+    string Model,
+    double ForgetRatio = 0.05,
+    int? ForgetClass = null,
+    IReadOnlyList<int>? Seeds = null,
+    int Budget = 20,
+    int SamplerSeed = 0,
+    int MaxEpochs = 4,
+    double TaGuard = 0.05,
+    int? TrainLimit = null)
+{
+    /// <summary>The default tuning seeds (distinct from the reported 0, 1, 2).</summary>
+    public static IReadOnlyList<int> DefaultSeeds { get; } = [100];
+
+    /// <summary>The seeds in effect.</summary>
+    public IReadOnlyList<int> EffectiveSeeds => Seeds ?? DefaultSeeds;
+
+    /// <summary>The recipe file's forget label: random-0.05, random-0.1, classwise.</summary>
+    public string ForgetLabel => ForgetClass is null ? "random-" + ForgetRatio.ToString(CultureInfo.InvariantCulture) : "classwise";
+
+    /// <summary>data/recipes/&lt;dataset&gt;-&lt;model&gt;-&lt;forget&gt;.json's file name.</summary>
+    public string RecipeFileName => $"{Dataset}-{Model}-{ForgetLabel}.json";
+
+    /// <summary>The objective, in words (written into recipes).</summary>
+    public string Objective => FormattableString.Invariant($"AvgGap(TA,RA,FA,MIA_shadow) vs Retrain; reject TA < original TA - {TaGuard} or TA < chance + 0.05");
+
+    /// <summary>The method's declared options (throws when the method has none to search).</summary>
+    public IMethodOptions Declaration()
+    {
+        var entry = UnlearningMethods.All.FirstOrDefault(e => string.Equals(e.Name, Method, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"Unknown unlearning method '{Method}'. Known: {string.Join(", ", UnlearningMethods.Names)}.");
+        var declared = entry.Declaration ?? throw new ArgumentException($"Method {Method} declares no options to tune.");
+        return declared.Options.Any(o => o.Search is not null)
+            ? declared
+            : throw new ArgumentException($"Method {Method} declares no search space.");
+    }
+
+    /// <summary>The search space, key → description (in declaration order).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> SearchSpaceText() =>
+        Declaration().Options.Where(o => o.Search is not null).Select(o => KeyValuePair.Create(o.Key, o.Search!.Describe())).ToList();
+
+    /// <summary>
+    /// What identifies the search: method, data, forget set, seeds, budget, sampler seed, recipe, guard and search
+    /// space. A journal written under another identity is not continued.
+    /// </summary>
+    public string Identity() => string.Join('\n',
+        $"method={Method.ToLowerInvariant()}",
+        $"dataset={Dataset}",
+        $"model={Model}",
+        $"forget={ForgetLabel}",
+        $"class={ForgetClass?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+        $"seeds={string.Join(',', EffectiveSeeds)}",
+        FormattableString.Invariant($"budget={Budget}"),
+        FormattableString.Invariant($"sampler={SamplerSeed}"),
+        FormattableString.Invariant($"max-epochs={MaxEpochs}"),
+        FormattableString.Invariant($"guard={TaGuard}"),
+        $"limit={TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+        "space=" + string.Join(';', SearchSpaceText().Select(kv => kv.Key + ":" + kv.Value)));
+
+    /// <summary>SHA-256 of <see cref="Identity"/>, hex, 16 characters.</summary>
+    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Identity())))[..16];
+}
