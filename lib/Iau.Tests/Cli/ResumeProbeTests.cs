@@ -76,6 +76,15 @@ public sealed class ResumeProbeTests : IDisposable
         Assert.True(File.Exists(model));
     }
 
+    [Fact]
+    public void A_damaged_state_is_one_line_naming_it()
+    {
+        File.WriteAllBytes(State, "IAUCKPT1 but then nothing"u8.ToArray());
+        CliProbe.Fails(Train(data), 1, State, "truncated");
+        File.WriteAllBytes(State, []);
+        CliProbe.Fails(Train(data), 1, State, "empty file");
+    }
+
     private sealed class Progress(Action stop) : IProgress<EpochProgress>
     {
         public void Report(EpochProgress value) => stop();
