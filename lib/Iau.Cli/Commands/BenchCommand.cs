@@ -22,6 +22,7 @@ internal static class BenchCommand
         var train = new Command("train", "Samples/s of plain and GR training of LeNet5 on Fashion-MNIST (batch 64), evaluation samples/s, peak memory.") { samples, markdown };
         train.SetAction(parse =>
         {
+            CheckMarkdown(parse.GetValue(markdown));
             var rt = ctx.InitRuntime(parse, 0);
             var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
             using var tensors = SplitData.Create(data, DataSplit.Create(data, new SplitOptions()), IauRuntime.Device);
@@ -41,6 +42,7 @@ internal static class BenchCommand
         };
         unlearn.SetAction(parse =>
         {
+            CheckMarkdown(parse.GetValue(markdown));
             var rt = ctx.InitRuntime(parse, 0);
             var ckpt = parse.GetValue(model);
             if (ckpt is null)
@@ -72,6 +74,14 @@ internal static class BenchCommand
         return bench;
     }
 
+    private static void CheckMarkdown(string? path)
+    {
+        if (path is not null)
+        {
+            Outputs.CheckFile(path, "--markdown");
+        }
+    }
+
     private static SyncProgress<string> Log(CliContext ctx) => new(s => ctx.Error.WriteLine($"bench: {s}"));
 
     private static void Print(CliContext ctx, RuntimeInfo rt, string title, IReadOnlyList<BenchRow> rows, string? markdownPath)
@@ -94,7 +104,7 @@ internal static class BenchCommand
         ctx.Console.WriteLine(machine);
         if (markdownPath is not null)
         {
-            var tmp = markdownPath + ".tmp";
+            var tmp = $"{markdownPath}.{Environment.ProcessId}.tmp";
             File.WriteAllText(tmp, md.ToString());
             File.Move(tmp, markdownPath, overwrite: true);
             ctx.Console.WriteLine($"markdown: {markdownPath}");

@@ -51,6 +51,11 @@ internal static class DataCommands
 
     private static int Describe(CliContext ctx, string name, ParseResult parse, DataOptions opts, string? save)
     {
+        if (save is not null)
+        {
+            Outputs.CheckFile(save, "--save-split");
+        }
+
         var data = DatasetLoader.Load(name, opts.LoadOptions(parse, ctx));
         var split = opts.Split(parse, data);
         var info = data.Info;
