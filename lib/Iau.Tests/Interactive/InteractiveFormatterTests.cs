@@ -42,6 +42,18 @@ public class InteractiveFormatterTests
     }
 
     [Fact]
+    public void A_chart_with_too_much_data_is_its_png_only()
+    {
+        var xs = Enumerable.Range(0, 20_000).Select(i => i / 20_000.0).ToArray();
+        var chart = Plotly.NET.CSharp.Chart.Line<double, double, string>(x: xs, y: xs);
+        var html = ChartFormatter.Html(chart, [1, 2, 3]);
+        Assert.Contains("<img", html);
+        Assert.DoesNotContain("newPlot(", html);
+        Assert.Contains("interactive version is left out", html);
+        Assert.True(html.Length < 2_000, $"{html.Length} characters");
+    }
+
+    [Fact]
     public void Result_rows_are_one_table()
     {
         var rows = Enumerable.Range(0, 3).Select(s => new Iau.Experiments.ResultRow("main", $"k{s}", "h", "fashion-mnist", "lenet5", "iau", "", s,
