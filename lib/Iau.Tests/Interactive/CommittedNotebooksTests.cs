@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Iau.Notebooks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Iau.Tests.Interactive;
 
@@ -57,5 +60,42 @@ public class CommittedNotebooksTests
         Assert.DoesNotContain("bin/Release", all);
         Assert.DoesNotContain("linux-x64", all);
         Assert.DoesNotContain("\t", all + string.Concat(root["cells"]!.AsArray().Select(c => Source(c!))));
+    }
+
+    /// <summary>
+    /// Every notebook's C# compiles (as the file-based app `iau notebooks export` writes, against the kit's assemblies
+    /// and their dependencies): a typo in a cell fails here, without a kernel, before CI executes the notebooks.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Compiles_as_an_exported_file_based_app(string name)
+    {
+        var path = Path.Combine(NotebooksFolder(), name);
+        var export = FileBasedAppExporter.Export(NotebookDocument.Load(path), Path.Combine(NotebooksFolder(), Path.ChangeExtension(name, ".cs")));
+        var program = string.Join("\n", export.Code.Split('\n').Where(l => !l.StartsWith("#:", StringComparison.Ordinal)));
+        var tree = CSharpSyntaxTree.ParseText(program, new CSharpParseOptions(LanguageVersion.Preview));
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var references = Directory.GetFiles(runtimeDir, "*.dll")
+            .Concat(Directory.GetFiles(AppContext.BaseDirectory, "*.dll"))
+            .Where(p => !p.Contains("Native", StringComparison.Ordinal) && IsManaged(p))
+            .GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase).Select(g => g.First())
+            .Select(p => MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create("exported", [tree], references,
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Disable));
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
+    }
+
+    private static bool IsManaged(string path)
+    {
+        try
+        {
+            System.Reflection.AssemblyName.GetAssemblyName(path);
+            return true;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
     }
 }
