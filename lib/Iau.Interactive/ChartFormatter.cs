@@ -23,6 +23,12 @@ public static class ChartFormatter
     /// <inheritdoc cref="DefaultWidth"/>
     public const int DefaultHeight = 450;
 
+    /// <summary>
+    /// The largest figure JSON embedded for the interactive chart (150 KB): a chart with more data (e.g. ROC curves
+    /// over thousands of points) is shown as its PNG only, so that no output exceeds 300 KB.
+    /// </summary>
+    public const int MaxFigureJsonBytes = 150_000;
+
     /// <summary>The interactive chart with the PNG fallback inside (<paramref name="png"/> null: no fallback).</summary>
     public static string Html(GenericChart chart, byte[]? png)
     {
@@ -35,6 +41,13 @@ public static class ChartFormatter
         {
             sb.Append(CultureInfo.InvariantCulture, $"<img id=\"iau-png-{id}\" alt=\"{HtmlText.Encode(summary)}\" src=\"data:image/png;base64,")
               .Append(Convert.ToBase64String(png)).Append("\"/>");
+        }
+
+        if (Encoding.UTF8.GetByteCount(json) > MaxFigureJsonBytes)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<p><i>{HtmlText.Encode(summary)}: the interactive version is left out of the notebook ")
+              .Append(CultureInfo.InvariantCulture, $"(figure data over {MaxFigureJsonBytes / 1000} KB); Iau.Reporting.FigureExport.WriteHtml writes it to a file.</i></p></div>");
+            return sb.ToString();
         }
 
         sb.Append(CultureInfo.InvariantCulture, $"<div id=\"iau-plot-{id}\"></div>");

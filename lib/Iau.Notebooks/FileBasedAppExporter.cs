@@ -31,6 +31,9 @@ public static class FileBasedAppExporter
 {
     private static readonly CSharpParseOptions ScriptParse = new(LanguageVersion.Preview, kind: SourceCodeKind.Script);
 
+    /// <summary>The kit's packages: a notebook's <c>#r "nuget: …"</c> of one becomes <c>#:project</c> of lib/&lt;name&gt;.</summary>
+    private static readonly HashSet<string> KitPackages = new(["Iau", "Iau.Interactive"], StringComparer.OrdinalIgnoreCase);
+
     private static readonly string[] DefaultUsings =
     [
         "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text",
@@ -93,6 +96,7 @@ public static class FileBasedAppExporter
         var declared = new Dictionary<string, int>(StringComparer.Ordinal);
         var packages = new List<NuGetPackage>();
         var sources = new List<string>();
+        var kitProjects = new List<string>();
 
         string? iauProject = null;
         if (options.ReferenceIauProject)
@@ -153,6 +157,13 @@ public static class FileBasedAppExporter
                 {
                     case DirectiveKind.NuGet:
                         var p = NuGetPackage.Parse(d.Argument);
+                        if (iauProject is not null && KitPackages.Contains(p.Name))
+                        {
+                            // The kit's own packages (packed by notebooks/setup-kernel) become project references.
+                            kitProjects.Add(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(iauProject))!, p.Name, p.Name + ".csproj"));
+                            break;
+                        }
+
                         packages.RemoveAll(x => string.Equals(x.Name, p.Name, StringComparison.OrdinalIgnoreCase));
                         packages.Add(p);
                         break;
@@ -185,6 +196,10 @@ public static class FileBasedAppExporter
         {
             header.Add($"#:project {Relative(outputDir, iauProject)}");
         }
+
+        header.AddRange(kitProjects.Distinct(StringComparer.Ordinal).Where(File.Exists)
+            .Where(p => !string.Equals(p, iauProject, StringComparison.Ordinal))
+            .Select(p => $"#:project {Relative(outputDir, p)}"));
 
         header.AddRange(packages.Select(p => $"#:package {p.Name}@{p.Version ?? "*"}"));
         header.Add("#:property Nullable=disable");

@@ -5,50 +5,38 @@ using Spectre.Console;
 
 namespace Iau.Cli.Commands;
 
-/// <summary>`iau notebooks run` (headless execution, outputs written back) and `iau notebooks export` (file-based apps).</summary>
+/// <summary>\n/// `iau notebooks check` (an executed notebook's outputs: no errors, no oversized output, charts with PNGs) and\n/// `iau notebooks export` (file-based apps). Notebooks are executed by the real .NET Interactive kernel\n/// (`jupyter nbconvert --execute` or `dotnet repl --run`), not by the kit: see notebooks/README.md.\n/// </summary>
 internal static class NotebooksCommand
 {
     public static Command Build(CliContext ctx)
     {
-        var notebooks = new Command("notebooks", "Run the Polyglot notebooks headless, or export them as file-based apps.");
-        notebooks.Subcommands.Add(BuildRun(ctx));
+        var notebooks = new Command("notebooks", "Check executed notebooks, or export them as file-based apps.");
+        notebooks.Subcommands.Add(BuildCheck(ctx));
         notebooks.Subcommands.Add(BuildExport(ctx));
         return notebooks;
     }
 
-    private static Command BuildRun(CliContext ctx)
+    private static Command BuildCheck(CliContext ctx)
     {
         var paths = new Argument<string[]>("paths")
         {
-            Description = "Notebooks (.ipynb, .dib) or folders holding them.",
+            Description = "Executed notebooks (.ipynb) or folders holding them.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var profile = new Option<string?>("--profile") { Description = "Sets IAU_PROFILE for the run: smoke, quick or paper (default: the environment's)." };
-        profile.AcceptOnlyFromAmong("smoke", "quick", "paper");
-        var inPlace = new Option<bool>("--in-place") { Description = "Write the outputs back into each .ipynb." };
-        var output = new Option<string?>("--out") { Description = "Write each executed notebook as .ipynb into this folder instead." };
-        var timeout = new Option<double?>("--timeout-per-cell") { Description = "Seconds a cell may run before it fails (default: no limit)." };
-        var noImages = new Option<bool>("--no-images") { Description = "Do not render charts to PNG (no browser is started)." };
-        var run = new Command("run", "Run notebooks cell by cell (Roslyn scripting) and report the first failing cell of each.")
+        var limit = new Option<long>("--max-output-bytes")
         {
-            paths, profile, inPlace, output, timeout, noImages,
+            Description = "Largest output allowed, images not counted.",
+            DefaultValueFactory = _ => NotebookOutputCheck.DefaultLimitBytes,
         };
-        run.Validators.Add(result =>
+        var check = new Command(
+            "check",
+            "Check executed notebooks: no error output, no non-image output above the limit, every chart with a PNG. " +
+            "Notebooks are executed by the .NET Interactive kernel (jupyter nbconvert --execute, or dotnet repl): see notebooks/README.md.")
         {
-            if (result.GetValue(inPlace) && result.GetValue(output) is not null)
-            {
-                result.AddError("--in-place and --out cannot be used together.");
-            }
-
-            if (result.GetValue(timeout) is <= 0)
-            {
-                result.AddError("--timeout-per-cell must be positive.");
-            }
-        });
-        run.SetAction(parse => Run(
-            ctx, parse.GetValue(paths)!, parse.GetValue(profile), parse.GetValue(inPlace), parse.GetValue(output),
-            parse.GetValue(timeout), !parse.GetValue(noImages)));
-        return run;
+            paths, limit,
+        };
+        check.SetAction(parse => Check(ctx, parse.GetValue(paths)!, parse.GetValue(limit)));
+        return check;
     }
 
     private static Command BuildExport(CliContext ctx)
@@ -66,100 +54,38 @@ internal static class NotebooksCommand
         return export;
     }
 
-    private static int Run(CliContext ctx, string[] paths, string? profile, bool inPlace, string? output, double? timeoutSeconds, bool images)
+    private static int Check(CliContext ctx, string[] paths, long limit)
     {
-        var files = Expand(paths);
-        var options = new NotebookRunOptions
-        {
-            Profile = profile,
-            TimeoutPerCell = timeoutSeconds is double s ? TimeSpan.FromSeconds(s) : null,
-            ExtraReferences = KitAssemblies.References(),
-            RenderImages = images,
-        };
-        var failures = new List<NotebookRunResult>();
-        var progress = new SyncProgress<CellProgress>(p =>
-        {
-            var where = $"  cell {p.CellNumber} [{p.CodeCellNumber}/{p.CodeCellCount}]";
-            switch (p.Stage)
-            {
-                case CellStage.Succeeded:
-                    ctx.Console.WriteLine($"{where} ok ({Seconds(p.Elapsed)})");
-                    break;
-                case CellStage.Failed:
-                    ctx.Console.WriteLine($"{where} FAILED ({Seconds(p.Elapsed)}): {p.Message}");
-                    break;
-                case CellStage.Skipped:
-                    ctx.Console.WriteLine($"{where} not run");
-                    break;
-            }
-        });
-
-        var shownProfile = profile ?? Environment.GetEnvironmentVariable(NotebookRunOptions.ProfileVariable) ?? "unset";
+        var failed = 0;
+        var files = Expand(paths).Where(f => f.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)).ToList();
         foreach (var file in files)
         {
-            ctx.Cancellation.ThrowIfCancellationRequested();
-            ctx.Console.WriteLine($"{Path.GetRelativePath(Environment.CurrentDirectory, file)} (IAU_PROFILE={shownProfile})");
-            var result = NotebookRunner.RunAsync(file, options, progress, ctx.Cancellation).GetAwaiter().GetResult();
-            if (result.ErrorKind == NotebookErrorKind.Cancelled)
+            var name = Path.GetRelativePath(Environment.CurrentDirectory, file);
+            IReadOnlyList<string> problems;
+            try
             {
-                throw new OperationCanceledException();
+                problems = NotebookOutputCheck.Check(file, limit);
+            }
+            catch (FormatException e)
+            {
+                problems = [e.Message];
             }
 
-            foreach (var note in result.Notes)
+            if (problems.Count == 0)
             {
-                ctx.Console.WriteLine($"  note: {note}");
+                ctx.Console.WriteLine($"{name}: ok");
+                continue;
             }
 
-            var saved = Save(ctx, result.Document, inPlace, output);
-            var summary = result.Succeeded
-                ? $"  ok: {result.CellsRun} code cells in {Seconds(result.Duration)}"
-                : $"  failed after {Seconds(result.Duration)}";
-            ctx.Console.WriteLine(saved is null ? summary : $"{summary}; written to {Path.GetRelativePath(Environment.CurrentDirectory, saved)}");
-            if (!result.Succeeded)
+            failed++;
+            foreach (var p in problems)
             {
-                failures.Add(result);
-                ctx.Error.WriteLine($"error: {Path.GetRelativePath(Environment.CurrentDirectory, file)}: {Describe(result)}");
+                ctx.Error.WriteLine($"error: {name}: {p}");
             }
         }
 
-        if (files.Count > 1)
-        {
-            ctx.Console.WriteLine(failures.Count == 0
-                ? $"{files.Count} notebooks ok"
-                : $"{failures.Count} of {files.Count} notebooks failed: {string.Join(", ", failures.Select(f => f.Document.Name))}");
-        }
-
-        return failures.Count == 0 ? 0 : 1;
-    }
-
-    private static string Describe(NotebookRunResult result)
-    {
-        var line = result.FailedLine is int l ? $", line {l}" : string.Empty;
-        return $"cell {result.FailedCell}{line}: {result.ErrorMessage}";
-    }
-
-    private static string? Save(CliContext ctx, NotebookDocument document, bool inPlace, string? output)
-    {
-        if (output is not null)
-        {
-            var target = Path.Combine(output, Path.ChangeExtension(document.Name, ".ipynb"));
-            document.Save(target);
-            return target;
-        }
-
-        if (!inPlace)
-        {
-            return null;
-        }
-
-        if (document.SourceFormat == NotebookFormat.Dib)
-        {
-            ctx.Console.WriteLine($"  note: {document.Name} is a .dib, which keeps no outputs; use --out to write an .ipynb.");
-            return null;
-        }
-
-        document.Save(document.Path!);
-        return document.Path;
+        ctx.Console.WriteLine(failed == 0 ? $"{files.Count} notebooks ok" : $"{failed} of {files.Count} notebooks failed the check");
+        return failed == 0 ? 0 : 1;
     }
 
     private static int Export(CliContext ctx, string[] paths, string? output)

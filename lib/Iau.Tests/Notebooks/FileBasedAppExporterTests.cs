@@ -35,6 +35,25 @@ public class FileBasedAppExporterTests
     }
 
     [Fact]
+    public void The_kits_package_becomes_a_project_reference()
+    {
+        using var tmp = new TempDir();
+        foreach (var name in new[] { "Iau", "Iau.Interactive" })
+        {
+            var project = tmp.File(Path.Combine("lib", name, name + ".csproj"));
+            Directory.CreateDirectory(Path.GetDirectoryName(project)!);
+            File.WriteAllText(project, "<Project />");
+        }
+
+        var notebooks = Directory.CreateDirectory(Path.Combine(tmp.Path, "notebooks")).FullName;
+        var path = Path.Combine(notebooks, "kit.dib");
+        File.WriteAllText(path, "#!csharp\n\n#r \"nuget: Iau.Interactive, 0.1.0\"\nvar x = 1;\n");
+        var export = FileBasedAppExporter.Export(NotebookDocument.Load(path), Path.Combine(notebooks, "kit.cs"));
+        Assert.StartsWith("#:project ../lib/Iau/Iau.csproj\n#:project ../lib/Iau.Interactive/Iau.Interactive.csproj\n", export.Code);
+        Assert.DoesNotContain("#:package Iau", export.Code);
+    }
+
+    [Fact]
     public void Nuget_references_become_package_directives()
     {
         using var tmp = new TempDir();

@@ -10,47 +10,34 @@ namespace Iau.Tests.Notebooks;
 public class NotebooksCommandTests
 {
     [Fact]
-    public void Run_writes_executed_notebooks_to_the_output_folder()
+    public void Check_passes_a_clean_notebook_and_fails_one_with_an_error_naming_file_and_cell()
     {
         using var tmp = new TempDir();
-        var input = Path.Combine(tmp.Path, "in");
-        Directory.CreateDirectory(input);
-        foreach (var name in new[] { "outputs.ipynb", "sample.dib" })
-        {
-            File.Copy(Path.Combine(NotebookFixtures.Folder, name), Path.Combine(input, name));
-        }
+        var clean = tmp.File("clean.ipynb");
+        File.WriteAllText(clean, NotebookOutputCheckTests.Notebook("""{"output_type":"stream","name":"stdout","text":["ok\n"]}"""));
+        var broken = tmp.File("broken.ipynb");
+        File.WriteAllText(broken, NotebookOutputCheckTests.Notebook("""{"output_type":"error","ename":"Error","evalue":"CS0103: boom","traceback":[]}"""));
 
-        var output = Path.Combine(tmp.Path, "out");
-        var (code, stdout, stderr) = Run("run", input, "--profile", "smoke", "--out", output, "--no-images", "--timeout-per-cell", "60");
-        Assert.True(code == 0, stdout + stderr);
-        Assert.Contains("cell 2 [1/6] ok", stdout);
-        Assert.Contains("2 notebooks ok", stdout);
-        var written = NotebookDocument.Load(Path.Combine(output, "outputs.ipynb"));
-        Assert.Equal(1, written.Cells[1].ExecutionCount);
-        Assert.True(File.Exists(Path.Combine(output, "sample.ipynb")));
+        var (ok, okOut, okErr) = Run("check", clean);
+        Assert.True(ok == 0, okOut + okErr);
+        Assert.Contains("1 notebooks ok", okOut);
 
-        // The inputs are untouched.
-        Assert.Equal(File.ReadAllText(Path.Combine(NotebookFixtures.Folder, "outputs.ipynb")), File.ReadAllText(Path.Combine(input, "outputs.ipynb")));
-    }
-
-    [Fact]
-    public void Failing_notebook_exits_non_zero_naming_notebook_cell_and_line()
-    {
-        using var tmp = new TempDir();
-        var path = NotebookFixtures.CopyTo(tmp, "compile-error.ipynb");
-        var (code, stdout, stderr) = Run("run", path, "--in-place", "--no-images");
+        var (code, stdout, stderr) = Run("check", tmp.Path);
         Assert.Equal(1, code);
-        Assert.Contains("compile-error.ipynb: cell 2, line 3: error CS0029", stderr);
-        Assert.Contains("cell 2 [2/3] FAILED", stdout);
-        Assert.Contains("cell 3 [3/3] not run", stdout);
-        Assert.Contains("CompilationError", File.ReadAllText(path));
+        Assert.Contains("broken.ipynb: cell 1: error output Error: CS0103: boom", stderr);
+        Assert.Contains("1 of 2 notebooks failed the check", stdout);
     }
 
     [Fact]
-    public void In_place_and_out_together_are_a_usage_error()
+    public void Check_of_a_file_that_is_not_a_notebook_is_one_clear_line()
     {
-        var (code, _, _) = Run("run", "x.ipynb", "--in-place", "--out", "dir");
-        Assert.NotEqual(0, code);
+        using var tmp = new TempDir();
+        var path = tmp.File("bad.ipynb");
+        File.WriteAllText(path, "not json");
+        var (code, _, stderr) = Run("check", path);
+        Assert.Equal(1, code);
+        Assert.Contains("bad.ipynb: not a notebook (invalid JSON", stderr);
+        Assert.DoesNotContain("   at ", stderr);
     }
 
     [Fact]
