@@ -44,6 +44,7 @@ public static class CliApp
         root.Subcommands.Add(UnlearnCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
         root.Subcommands.Add(NotebooksCommand.Build(ctx));
+        root.Subcommands.Add(AuditCommand.Build(ctx));
         foreach (var c in ReproduceCommand.Build(ctx))
         {
             root.Subcommands.Add(c);
