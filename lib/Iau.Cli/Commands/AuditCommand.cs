@@ -30,9 +30,11 @@ internal static class AuditCommand
         var workers = new Option<int>("--workers") { Description = "Models trained at once, one thread each (0 = one per core).", DefaultValueFactory = _ => 0 };
         var option = new Option<string[]>("--option") { Description = "Method settings as method:key=value (repeatable), e.g. scrub:epochs=1.", AllowMultipleArgumentsPerToken = true };
         var noFigures = new Option<bool>("--no-figures") { Description = "Skip the ε figure." };
+        var dataPath = new Option<string?>("--data-path") { Description = "Folder of the dataset's files (default: data/<name>, then system packages)." };
+        var noVerify = new Option<bool>("--no-verify") { Description = "Do not check the files against data/manifest.json (custom files)." };
         var cmd = new Command("audit", "Per-example forgetting audit: pools of retrained, original and unlearned models; ε-score (NeurIPS 2023 challenge), U-LiRA, noise floors.")
         {
-            dataset, model, methods, pool, profile, design, shard, output, merge, limit, maxEpochs, alpha, ratio, seed, workers, option, noFigures,
+            dataset, model, methods, pool, profile, design, shard, output, merge, limit, maxEpochs, alpha, ratio, seed, workers, option, noFigures, dataPath, noVerify,
         };
         cmd.SetAction(parse =>
         {
@@ -70,7 +72,7 @@ internal static class AuditCommand
                 parse.GetValue(seed),
                 MethodOptions: settings,
                 Workers: parse.GetValue(workers),
-                Load: new LoadOptions(Progress: ctx.DataProgress()));
+                Load: new LoadOptions(Path: parse.GetValue(dataPath), VerifyChecksums: !parse.GetValue(noVerify), Progress: ctx.DataProgress()));
             if (parse.GetValue(merge) is { Length: > 0 } inputs)
             {
                 var copied = new PoolStore(o.OutDir).Merge(inputs);
