@@ -54,6 +54,7 @@ public static class CliApp
             root.Subcommands.Add(BenchCommand.Build(ctx));
             root.Subcommands.Add(NotebooksCommand.Build(ctx));
             root.Subcommands.Add(TuneCommand.Build(ctx));
+            root.Subcommands.Add(AuditCommand.Build(ctx));
             foreach (var c in ReproduceCommand.Build(ctx))
             {
                 root.Subcommands.Add(c);

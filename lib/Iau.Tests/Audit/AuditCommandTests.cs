@@ -1,0 +1,23 @@
+using Iau.Tests.Cli;
+using Iau.Tests.Data;
+
+namespace Iau.Tests.Audit;
+
+public class AuditCommandTests
+{
+    [Theory]
+    [InlineData("--design", "z", "--design z")]
+    [InlineData("--shard", "3/2", "--shard 3/2")]
+    [InlineData("--pool", "4", "--pool 4")]
+    [InlineData("--methods", "nosuch", "nosuch")]
+    [InlineData("--option", "scrub", "--option scrub")]
+    public void Bad_options_exit_1_with_one_line_naming_them(string option, string value, string named)
+    {
+        using var tmp = new TempDir();
+        var (code, _, error) = CliRunner.Run("audit", option, value, "--out", tmp.Path, "--data-path", tmp.Path, "--no-verify");
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains(named, line);
+        Assert.DoesNotContain("   at ", error);
+    }
+}

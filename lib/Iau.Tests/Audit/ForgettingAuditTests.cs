@@ -1,0 +1,155 @@
+using Iau.Audit;
+using Iau.Data;
+using Iau.Models;
+using Iau.Tests.Data;
+using Iau.Tests.Training;
+using Iau.Training;
+using TorchSharp;
+
+namespace Iau.Tests.Audit;
+
+public sealed class ForgettingAuditTests : IDisposable
+{
+    private readonly TempDir tmp = new();
+    private readonly string dataDir;
+
+    public ForgettingAuditTests()
+    {
+        TestRuntime.Ensure();
+        dataDir = Path.Combine(tmp.Path, "fashion-mnist");
+        WriteNoise(dataDir, train: 300, test: 60);
+    }
+
+    /// <summary>
+    /// Fashion-MNIST-format files of seeded random pixels and labels: nothing to generalise, everything to memorise,
+    /// so a model trained on D_f is clearly more confident on it than one that never saw it.
+    /// </summary>
+    private static void WriteNoise(string dir, int train, int test)
+    {
+        Directory.CreateDirectory(dir);
+        var rng = new Random(11);
+        byte[] Images(int n)
+        {
+            var b = new byte[n * 28 * 28];
+            rng.NextBytes(b);
+            return FormatWriters.Idx([n, 28, 28], b);
+        }
+
+        byte[] Labels(int n) => FormatWriters.IdxLabels(Enumerable.Range(0, n).Select(_ => (byte)rng.Next(10)).ToArray());
+        File.WriteAllBytes(Path.Combine(dir, "train-images-idx3-ubyte.gz"), FormatWriters.Gzip(Images(train)));
+        File.WriteAllBytes(Path.Combine(dir, "train-labels-idx1-ubyte.gz"), FormatWriters.Gzip(Labels(train)));
+        File.WriteAllBytes(Path.Combine(dir, "t10k-images-idx3-ubyte.gz"), FormatWriters.Gzip(Images(test)));
+        File.WriteAllBytes(Path.Combine(dir, "t10k-labels-idx1-ubyte.gz"), FormatWriters.Gzip(Labels(test)));
+    }
+
+    public void Dispose() => tmp.Dispose();
+
+    private AuditOptions Options(string outDir, IReadOnlyList<string> methods, int shard = 0, int shards = 1, PoolDesign design = PoolDesign.B) => new(
+        methods,
+        Path.Combine(tmp.Path, outDir),
+        Model: "logreg",
+        Pool: 8,
+        Design: design,
+        ShardIndex: shard,
+        ShardCount: shards,
+        Training: TrainingOptions.Paper with { MaxEpochs = 50, Patience = null, LearningRate = 1e-2 },
+        TrainLimit: 240,
+        ForgetRatio: 0.1,
+        Workers: 2,
+        BootstrapSamples: 100,
+        Load: new LoadOptions(Path: dataDir, AllowDownload: false, VerifyChecksums: false));
+
+    [Fact]
+    public void Retrained_models_as_the_unlearned_pool_score_near_the_floor_and_the_original_lower_and_reruns_are_cached()
+    {
+        var o = Options("out", ["retrain", "ga"]);
+        var first = ForgettingAudit.Run(o);
+        Assert.Equal(8 + 8 + 8 + 8, first.ModelsBuilt); // originals, retrained, retrain (method), ga
+        var rows = first.Rows!.ToDictionary(r => r.Name);
+        var floor = rows[ForgettingAudit.HalvesFloor];
+        var retrain = rows["retrain"];
+        var original = rows[ForgettingAudit.OriginalFloor];
+        Assert.Equal(4, floor.Models);
+        Assert.Equal(8, retrain.Models);
+        Assert.InRange(retrain.Forget.Value, floor.Forget.Value - 0.3, floor.Forget.Value + 0.3);
+        Assert.True(original.Forget.Value < 0.6 * retrain.Forget.Value, $"original F {original.Forget.Value:F3} (FA {original.ForgetAccuracy:F3}), retrain F {retrain.Forget.Value:F3} (FA {retrain.ForgetAccuracy:F3}), floor {floor.Forget.Value:F3}");
+        Assert.True(original.ULira.Auc > retrain.ULira.Auc, $"U-LiRA AUC original {original.ULira.Auc:F3}, retrain {retrain.ULira.Auc:F3}");
+        Assert.True(File.Exists(Path.Combine(o.OutDir, "audit.md")));
+        Assert.Equal(rows.Keys, ForgettingAudit.ReadRows(o.OutDir).Select(r => r.Name));
+
+        var second = ForgettingAudit.Run(o);
+        Assert.Equal(0, second.ModelsBuilt);
+        Assert.Equal(first.Rows!.Select(r => r.Forget), second.Rows!.Select(r => r.Forget));
+    }
+
+    [Fact]
+    public void Shards_merge_into_the_same_scores_as_one_run()
+    {
+        var methods = new[] { "ga" };
+        var whole = ForgettingAudit.Run(Options("whole", methods) with { Workers = 1 });
+        var s1 = ForgettingAudit.Run(Options("s1", methods, 0, 2));
+        var s2 = ForgettingAudit.Run(Options("s2", methods, 1, 2));
+        Assert.Null(s1.Rows);
+        Assert.True(s1.Missing > 0);
+        Assert.Null(s2.Rows);
+        var merged = Options("merged", methods);
+        Assert.Equal(Directory.GetFiles(Path.Combine(merged.OutDir, "..", "s1", "pool"), "*.json").Length
+                     + Directory.GetFiles(Path.Combine(merged.OutDir, "..", "s2", "pool"), "*.json").Length,
+            new PoolStore(merged.OutDir).Merge([s1.Options.OutDir, s2.Options.OutDir]));
+        var joined = ForgettingAudit.Run(merged);
+        Assert.Equal(0, joined.ModelsBuilt);
+        Assert.Equal(whole.Rows!.Select(r => (r.Name, r.Forget, r.ULira)), joined.Rows!.Select(r => (r.Name, r.Forget, r.ULira)));
+    }
+
+    [Fact]
+    public void Design_a_runs_a_deterministic_method_from_one_original_and_says_so()
+    {
+        var result = ForgettingAudit.Run(Options("a", ["iau"], design: PoolDesign.A));
+        var iau = result.Rows!.Single(r => r.Name == "iau");
+        Assert.Contains("identical", iau.Note);
+        Assert.All(iau.Epsilons, e => Assert.Equal(EpsilonScore.Cap, e));
+        Assert.Equal(0, iau.Forget.Value);
+    }
+
+    [Fact]
+    public void Bad_options_are_named()
+    {
+        Assert.Contains("--pool 2", Assert.Throws<ArgumentException>(() => (Options("x", ["ga"]) with { Pool = 2 }).Validate()).Message);
+        Assert.Contains("nosuch", Assert.Throws<ArgumentException>(() => Options("x", ["nosuch"]).Validate()).Message);
+    }
+
+    [Fact]
+    public void Pool_workers_train_bit_identically_to_one_model_trained_alone_on_one_thread()
+    {
+        using var train = SyntheticData.Blobs(256, [12], 3, seed: 1, separation: 0.5);
+        var recipe = TrainingOptions.Paper with { MaxEpochs = 2, Patience = null, BatchSize = 16 };
+        float[] TrainOne(int seed)
+        {
+            using var m = ModelFactory.Create("mlp", [12], 3, seed, new ModelOptions([32]));
+            new Trainer(recipe with { Seed = seed }).Train(m, train);
+            return m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+
+        var threads = torch.get_num_threads();
+        float[][] alone;
+        torch.set_num_threads(1);
+        try
+        {
+            alone = [TrainOne(1), TrainOne(2), TrainOne(3)];
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+
+        var pooled = new float[3][];
+        ParallelWorkers.Run([.. Enumerable.Range(0, 3).Select(i => (Action<CancellationToken>)(_ => pooled[i] = TrainOne(i + 1)))], workers: 2);
+        Assert.Equal(threads, torch.get_num_threads());
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(alone[i], pooled[i]);
+        }
+
+        Assert.NotEqual(alone[0], alone[1]);
+    }
+}

@@ -1,0 +1,403 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Iau.Data;
+using Iau.Models;
+using Iau.Runtime;
+using Iau.Training;
+using Iau.Unlearning;
+using TorchSharp;
+
+namespace Iau.Audit;
+
+/// <summary>
+/// The per-example forgetting audit: builds (or finds in its cache) a pool of models retrained from scratch on
+/// D_r, a pool of originals (no unlearning) and one pool per method, then scores every pool against the retrained
+/// one with the challenge's ε-score (<see cref="EpsilonScore"/>) and U-LiRA (<see cref="ULira"/>), beside two
+/// noise floors: the retrained pool split in halves (what perfect unlearning scores) and the originals (what no
+/// unlearning scores).
+/// <para>
+/// Pools: model k (k = 1..N) of the retrained pool is trained from initial weights of seed k with shuffle seed k;
+/// original k likewise on D_train = D_r ∪ D_f. Design (b) unlearns original k once with seed k; design (a)
+/// unlearns original 1 N times with seeds 1..N. The method "retrain" gets its own pool (seeds N+1..2N).
+/// Every model is a record keyed by the hash of what determines it (data and split fingerprints, D_f, model,
+/// recipe, seeds, method settings), so pools are shared across methods and reruns, and a run killed at any
+/// point resumes: records and checkpoints are written atomically, trainings resume from their last epoch.
+/// Shard i/n builds lineages k ≡ i (mod n) (original k, retrained k and every method's model k); merge the
+/// shards' folders with <see cref="PoolStore.Merge"/>, then a run without shard computes the scores.
+/// </para>
+/// </summary>
+public static class ForgettingAudit
+{
+    /// <summary>Name of the noise floor "retrain pool in halves".</summary>
+    public const string HalvesFloor = "floor: retrain halves";
+
+    /// <summary>Name of the noise floor "original, no unlearning".</summary>
+    public const string OriginalFloor = "floor: original (no unlearning)";
+
+    /// <summary>Loads the dataset, makes the split and runs the audit (see the type remarks).</summary>
+    public static AuditSummary Run(AuditOptions options, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var dataset = DatasetLoader.Load(options.Dataset, options.Load);
+        var split = DataSplit.Create(dataset, new SplitOptions(options.SplitSeed, 0.2, ForgetRequest.ByRatio(options.ForgetRatio, options.ForgetSeed)));
+        if (options.TrainLimit is int n)
+        {
+            split = split.Limit(n, Math.Max(1, n / 4), dataset.Train.Labels, dataset.Info.Classes);
+        }
+
+        using var data = SplitData.Create(dataset, split, IauRuntime.Device);
+        return Run(options, data, progress, cancellationToken);
+    }
+
+    /// <summary>Runs the audit on prepared data (its forget set is D_f).</summary>
+    public static AuditSummary Run(AuditOptions options, SplitData data, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var plan = new Plan(options, data);
+        var store = new PoolStore(options.OutDir);
+        var gate = new object();
+        void Report(AuditProgress p)
+        {
+            lock (gate)
+            {
+                progress?.Report(p);
+            }
+        }
+
+        // Phase 1: trainings (originals, retrained); phase 2: unlearning runs (they need the originals).
+        var built = 0;
+        var cached = 0;
+        foreach (var (stage, jobs) in new[] { ("train", plan.TrainingJobs(store)), ("unlearn", plan.UnlearningJobs(store)) })
+        {
+            var todo = jobs.Where(j => !j.Done()).ToList();
+            cached += jobs.Count(j => j.CountsAsModel) - todo.Count(j => j.CountsAsModel);
+            var done = 0;
+            ParallelWorkers.Run(
+                todo.Select(j => (Action<CancellationToken>)(ct =>
+                {
+                    var seconds = j.Run(ct);
+                    lock (gate)
+                    {
+                        done++;
+                        if (j.CountsAsModel)
+                        {
+                            built++;
+                        }
+                    }
+
+                    Report(new AuditProgress(stage, done, todo.Count, string.Create(CultureInfo.InvariantCulture, $"{j.Name} ({seconds:F1} s)")));
+                })).ToList(),
+                options.EffectiveWorkers,
+                cancellationToken);
+        }
+
+        var rows = plan.Complete(store, out var missing) ? Score(options, plan, store, Report) : null;
+        var summary = new AuditSummary(options, data.Forget.Count, data.Retain.Count, built, cached, clock.Elapsed.TotalSeconds, rows, missing);
+        if (rows is not null)
+        {
+            WriteOutputs(summary);
+        }
+
+        return summary;
+    }
+
+    /// <summary>Scores every pool against the retrained one, with both noise floors first.</summary>
+    private static List<AuditRow> Score(AuditOptions o, Plan plan, PoolStore store, Action<AuditProgress> report)
+    {
+        PoolRecord[] Load(IEnumerable<string> keys) => keys.Select(k => store.TryRead(k)!).ToArray();
+        var retrained = Load(plan.RetrainKeys);
+        var pools = new List<(string Name, PoolRecord[] Pool, PoolRecord[] Reference)>
+        {
+            (HalvesFloor, retrained[(o.Pool / 2)..(2 * (o.Pool / 2))], retrained[..(o.Pool / 2)]),
+            (OriginalFloor, Load(plan.OriginalKeys), retrained),
+        };
+        foreach (var m in o.Methods)
+        {
+            pools.Add((m, Load(plan.MethodKeys(m)), retrained));
+        }
+
+        var rows = new List<AuditRow>();
+        for (var p = 0; p < pools.Count; p++)
+        {
+            var (name, pool, reference) = pools[p];
+            report(new AuditProgress("score", p, pools.Count, name));
+            rows.Add(ScorePool(o, name, pool, reference));
+        }
+
+        report(new AuditProgress("score", pools.Count, pools.Count, "done"));
+        return rows;
+    }
+
+    /// <summary>F, final score, U-LiRA and their intervals for one pool against a reference pool.</summary>
+    internal static AuditRow ScorePool(AuditOptions o, string name, PoolRecord[] pool, PoolRecord[] reference)
+    {
+        var u = pool.Select(r => r.Confidences).ToArray();
+        var r = reference.Select(x => x.Confidences).ToArray();
+        var eps = EpsilonScore.Compute(u, r);
+        var (raU, taU) = (pool.Average(x => x.RetainAccuracy), pool.Average(x => x.TestAccuracy));
+        var (raR, taR) = (reference.Average(x => x.RetainAccuracy), reference.Average(x => x.TestAccuracy));
+        var ratio = EpsilonScore.Final(1, raU, raR, taU, taR);
+        var examples = eps.Points.Length;
+        var forget = Bootstrap.Of(examples, idx => idx.Average(i => eps.Points[i]), o.BootstrapSamples, o.BootstrapSeed);
+        var final = new Interval(forget.Value * ratio, forget.Low * ratio, forget.High * ratio);
+        var (pos, neg) = ULira.Scores(u, r);
+        var ulira = ULira.FromScores(pos.SelectMany(x => x).ToList(), neg.SelectMany(x => x).ToList());
+        // The AUC's resamples sort N·|D_f| scores each: fewer of them (at most 200).
+        var auc = Bootstrap.Of(
+            examples,
+            idx => Iau.Evaluation.RocCurve.MannWhitneyAuc(idx.SelectMany(i => pos[i]).ToList(), idx.SelectMany(i => neg[i]).ToList()),
+            Math.Min(o.BootstrapSamples, 200),
+            o.BootstrapSeed + 1);
+        var note = u.Skip(1).All(m => m.SequenceEqual(u[0]))
+            ? "all models identical (a deterministic method under design a: ε = 50 by the challenge's rule)"
+            : string.Empty;
+        return new AuditRow(name, pool.Length, reference.Length, forget, final, ulira, auc, raU, taU,
+            pool.Average(x => x.ForgetAccuracy), pool.Average(x => x.Seconds), eps.Epsilons, note);
+    }
+
+    private static void WriteOutputs(AuditSummary summary)
+    {
+        var dir = summary.Options.OutDir;
+        Write(Path.Combine(dir, "audit.md"), summary.ToMarkdown());
+        var json = JsonSerializer.Serialize(
+            new
+            {
+                summary.Options.Dataset,
+                summary.Options.Model,
+                summary.Options.Pool,
+                Design = summary.Options.Design.ToString(),
+                summary.Options.Methods,
+                summary.Options.TrainLimit,
+                summary.Options.ForgetRatio,
+                summary.ForgetCount,
+                summary.RetainCount,
+                summary.Seconds,
+                summary.Rows,
+            },
+            new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        Write(Path.Combine(dir, "audit.json"), json);
+    }
+
+    private static void Write(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads the rows written by a finished audit (audit.json in <paramref name="outDir"/>).</summary>
+    /// <exception cref="FileNotFoundException">No finished audit there.</exception>
+    public static IReadOnlyList<AuditRow> ReadRows(string outDir)
+    {
+        var path = Path.Combine(outDir, "audit.json");
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no finished audit (run `iau audit` first).");
+        }
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.GetProperty("Rows").Deserialize<List<AuditRow>>(
+            new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })
+            ?? throw new InvalidDataException($"{path}: no rows.");
+    }
+
+    /// <summary>A unit of work: trains or unlearns one model (or only an original's checkpoint).</summary>
+    private sealed record Job(string Name, bool CountsAsModel, Func<bool> Done, Func<CancellationToken, double> Run);
+
+    /// <summary>The jobs and keys of one audit.</summary>
+    private sealed class Plan
+    {
+        private readonly AuditOptions o;
+        private readonly SplitData data;
+        private readonly TrainingOptions recipe;
+        private readonly string trainingContext;
+        private readonly string forgetContext;
+
+        public Plan(AuditOptions options, SplitData data)
+        {
+            o = options;
+            this.data = data;
+            recipe = options.EffectiveTraining;
+            var info = data.Dataset.Info;
+            trainingContext = string.Join('|', info.Name, data.Dataset.Fingerprint, data.Split.TrainingFingerprint, options.Model, Json(recipe), Checkpoint.KitVersion);
+            forgetContext = PoolKey.Of(trainingContext, string.Join(',', data.Split.Forget));
+        }
+
+        /// <summary>Lineages k (1..N) this shard builds.</summary>
+        private IEnumerable<int> Owned => Enumerable.Range(1, o.Pool).Where(k => (k - 1) % o.ShardCount == o.ShardIndex);
+
+        public IEnumerable<string> RetrainKeys => Enumerable.Range(1, o.Pool).Select(RetrainKey);
+
+        public IEnumerable<string> OriginalKeys => Enumerable.Range(1, o.Pool).Select(OriginalRecordKey);
+
+        public IEnumerable<string> MethodKeys(string method) => Enumerable.Range(1, o.Pool).Select(k => MethodKey(method, k));
+
+        private bool HasRetrainMethod => o.Methods.Any(m => m.Equals("retrain", StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>Whether every record the scores need exists; <paramref name="missing"/> counts those that do not.</summary>
+        public bool Complete(PoolStore store, out int missing)
+        {
+            var keys = RetrainKeys.Concat(OriginalKeys).Concat(o.Methods.SelectMany(MethodKeys));
+            missing = keys.Count(k => !store.Has(k));
+            return missing == 0;
+        }
+
+        public List<Job> TrainingJobs(PoolStore store)
+        {
+            var jobs = new List<Job>();
+            var originals = Owned.ToHashSet();
+            if (o.Design == PoolDesign.A && o.Methods.Any(m => !IsRetrain(m)))
+            {
+                originals.Add(1); // every shard needs original 1's checkpoint under design (a)
+            }
+
+            foreach (var k in originals.Order())
+            {
+                var record = Owned.Contains(k);
+                // The checkpoint is needed only while an unlearned model of it is missing (merged shards carry records only).
+                bool NeedsCheckpoint() => !File.Exists(OriginalCheckpoint(store, k)) && o.Methods.Where(m => !IsRetrain(m))
+                    .Any(m => Owned.Where(j => (o.Design == PoolDesign.B ? j : 1) == k).Any(j => !store.Has(MethodKey(m, j))));
+                jobs.Add(new Job($"original {k}", record,
+                    () => !NeedsCheckpoint() && (!record || store.Has(OriginalRecordKey(k))),
+                    ct => TrainOriginal(store, k, record, ct)));
+            }
+
+            foreach (var k in Owned)
+            {
+                jobs.Add(new Job($"retrain {k}", true, () => store.Has(RetrainKey(k)), ct => TrainRetrain(store, k, RetrainKey(k), ct)));
+                if (HasRetrainMethod)
+                {
+                    var key = MethodKey("retrain", k);
+                    jobs.Add(new Job($"retrain (method) {o.Pool + k}", true, () => store.Has(key), ct => TrainRetrain(store, o.Pool + k, key, ct)));
+                }
+            }
+
+            return jobs;
+        }
+
+        public List<Job> UnlearningJobs(PoolStore store)
+        {
+            var jobs = new List<Job>();
+            foreach (var k in Owned)
+            {
+                foreach (var m in o.Methods.Where(m => !IsRetrain(m)))
+                {
+                    var key = MethodKey(m, k);
+                    jobs.Add(new Job($"{m} {k}", true, () => store.Has(key), ct => Unlearn(store, m, k, key, ct)));
+                }
+            }
+
+            return jobs;
+        }
+
+        private static bool IsRetrain(string m) => m.Equals("retrain", StringComparison.OrdinalIgnoreCase);
+
+        private static string Json<T>(T value) => JsonSerializer.Serialize(value);
+
+        private string OriginalModelKey(int k) => PoolKey.Of(trainingContext, "original", k.ToString(CultureInfo.InvariantCulture));
+
+        private string OriginalCheckpoint(PoolStore store, int k) => Path.Combine(store.CheckpointDirectory, $"original-{OriginalModelKey(k)}.ckpt");
+
+        private string OriginalRecordKey(int k) => PoolKey.Of(forgetContext, "original", OriginalModelKey(k));
+
+        private string RetrainKey(int k) => PoolKey.Of(forgetContext, "retrain", k.ToString(CultureInfo.InvariantCulture));
+
+        private string MethodKey(string method, int k)
+        {
+            if (IsRetrain(method))
+            {
+                return RetrainKey(o.Pool + k);
+            }
+
+            var settings = o.MethodOptions?.GetValueOrDefault(method) ?? [];
+            var original = o.Design == PoolDesign.B ? k : 1;
+            return PoolKey.Of(forgetContext, "unlearned", method.ToLowerInvariant(), string.Join(' ', settings), OriginalModelKey(original), k.ToString(CultureInfo.InvariantCulture));
+        }
+
+        private IauModel NewModel(int seed)
+        {
+            var info = data.Dataset.Info;
+            var model = ModelFactory.Create(o.Model, info.InputShape.Select(d => (long)d).ToArray(), info.Classes, seed);
+            model.to(data.Train.Features.device);
+            return model;
+        }
+
+        private string StatePath(PoolStore store, string name) =>
+            Path.Combine(store.CheckpointDirectory, $"{name}.shard{o.ShardIndex + 1}of{o.ShardCount}.state");
+
+        private double TrainOriginal(PoolStore store, int k, bool writeRecord, CancellationToken ct)
+        {
+            var path = OriginalCheckpoint(store, k);
+            var seconds = 0.0;
+            IauModel model;
+            if (File.Exists(path))
+            {
+                using var loaded = Checkpoint.Load(path);
+                model = loaded.Model.Clone();
+            }
+            else
+            {
+                model = NewModel(k);
+                var state = StatePath(store, $"original-{OriginalModelKey(k)}");
+                var result = new Trainer(recipe with { Seed = k }).Train(model, data.Train, data.Valid, statePath: state, cancellationToken: ct);
+                seconds = result.WallSeconds;
+                var meta = CheckpointMetadata.For(model, data.Dataset.Info.Name, data.Split.TrainingFingerprint) with
+                {
+                    Training = recipe with { Seed = k },
+                    History = result.History,
+                    Notes = string.Create(CultureInfo.InvariantCulture, $"forgetting audit: original {k}"),
+                };
+                Checkpoint.Save(path, model, meta);
+                File.Delete(state);
+            }
+
+            using (model)
+            {
+                if (writeRecord)
+                {
+                    store.Write(Evaluate(model, OriginalRecordKey(k), "original", "original", k, seconds, $"original {k}: trained on D_r ∪ D_f"));
+                }
+            }
+
+            return seconds;
+        }
+
+        private double TrainRetrain(PoolStore store, int k, string key, CancellationToken ct)
+        {
+            using var model = NewModel(k);
+            var state = StatePath(store, $"retrain-{key}");
+            var result = new Trainer(recipe with { Seed = k }).Train(model, data.Retain, data.Valid, statePath: state, cancellationToken: ct);
+            store.Write(Evaluate(model, key, "retrain", "retrain", k, result.WallSeconds, $"retrained {k} from scratch on D_r"));
+            File.Delete(state);
+            return result.WallSeconds;
+        }
+
+        private double Unlearn(PoolStore store, string method, int k, string key, CancellationToken ct)
+        {
+            var original = o.Design == PoolDesign.B ? k : 1;
+            using var ckpt = Checkpoint.Load(OriginalCheckpoint(store, original));
+            var m = UnlearningMethods.Create(method, MethodSettings.Parse(o.MethodOptions?.GetValueOrDefault(method) ?? []));
+            var context = new UnlearningContext(k, ckpt.Metadata.Training ?? recipe);
+            using var result = Unlearner.Run(m, ckpt.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: ct);
+            store.Write(Evaluate(result.Model, key, "unlearned", method, k, result.Seconds, $"{result.Description}; original {original}, seed {k}"));
+            return result.Seconds;
+        }
+
+        private PoolRecord Evaluate(IauModel model, string key, string kind, string method, int seed, double seconds, string description) => new(
+            key,
+            kind,
+            method,
+            seed,
+            LogitScaledConfidence.Of(model, data.Forget, recipe.EvalChunkSize),
+            Evaluator.Accuracy(model, data.Retain, recipe.EvalChunkSize),
+            Evaluator.Accuracy(model, data.Test, recipe.EvalChunkSize),
+            Evaluator.Accuracy(model, data.Forget, recipe.EvalChunkSize),
+            seconds,
+            description);
+    }
+}

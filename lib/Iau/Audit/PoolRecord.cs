@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Iau.Audit;
+
+/// <summary>
+/// What the audit keeps of one model of a pool: its logit-scaled confidences on D_f and its accuracies. Small
+/// (8 bytes per forget example), so pools of hundreds of models cost megabytes, and shards merge by copying.
+/// </summary>
+/// <param name="Key">Hash of everything that determines the model (see <see cref="PoolKey"/>); the file name.</param>
+/// <param name="Kind">"original", "retrain" or "unlearned".</param>
+/// <param name="Method">The method for unlearned models, else the kind.</param>
+/// <param name="Seed">The model's seed within its pool (1..N; N+1..2N for the method "retrain").</param>
+/// <param name="Confidences">φ of every forget example, in D_f order.</param>
+/// <param name="RetainAccuracy">RA.</param>
+/// <param name="TestAccuracy">TA.</param>
+/// <param name="ForgetAccuracy">FA.</param>
+/// <param name="Seconds">Training time (originals, retrained) or the unlearning step's time.</param>
+/// <param name="Description">What was run.</param>
+public sealed record PoolRecord(
+    string Key,
+    string Kind,
+    string Method,
+    int Seed,
+    double[] Confidences,
+    double RetainAccuracy,
+    double TestAccuracy,
+    double ForgetAccuracy,
+    double Seconds,
+    string Description);
+
+/// <summary>Hash keys of pool models: SHA-256 (16 hex chars) of the parts that determine them.</summary>
+public static class PoolKey
+{
+    /// <summary>The key of the given parts, joined with a separator that cannot occur in them.</summary>
+    public static string Of(params string[] parts)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts)));
+        return Convert.ToHexStringLower(bytes)[..16];
+    }
+}
+
+/// <summary>
+/// The pool cache: one JSON file per model under &lt;dir&gt;/pool, written atomically (temp file, then rename), so a
+/// run killed at any moment leaves only whole records, and a rerun computes only what is missing.
+/// </summary>
+public sealed class PoolStore
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>A store in <paramref name="outDir"/>/pool.</summary>
+    public PoolStore(string outDir)
+    {
+        Directory = Path.Combine(outDir, "pool");
+        System.IO.Directory.CreateDirectory(Directory);
+        System.IO.Directory.CreateDirectory(CheckpointDirectory);
+    }
+
+    /// <summary>The folder of the records.</summary>
+    public string Directory { get; }
+
+    /// <summary>The folder of the originals' checkpoints and the training state files.</summary>
+    public string CheckpointDirectory => Path.Combine(Directory, "checkpoints");
+
+    /// <summary>The record's path.</summary>
+    public string PathOf(string key) => Path.Combine(Directory, key + ".json");
+
+    /// <summary>The record of <paramref name="key"/>, or null when absent.</summary>
+    /// <exception cref="InvalidDataException">The file exists but is not a record (names the file).</exception>
+    public PoolRecord? TryRead(string key) => File.Exists(PathOf(key)) ? Read(PathOf(key)) : null;
+
+    /// <summary>Whether the record exists.</summary>
+    public bool Has(string key) => File.Exists(PathOf(key));
+
+    /// <summary>Writes a record atomically.</summary>
+    public void Write(PoolRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var path = PathOf(record.Key);
+        var tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(record, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads one record file.</summary>
+    /// <exception cref="InvalidDataException">Not a record (names the file).</exception>
+    public static PoolRecord Read(string path)
+    {
+        try
+        {
+            var r = JsonSerializer.Deserialize<PoolRecord>(File.ReadAllText(path), Json);
+            if (r?.Key is null || r.Confidences is null || Path.GetFileNameWithoutExtension(path) != r.Key)
+            {
+                throw new InvalidDataException($"{path}: not a pool record (key missing or not the file name).");
+            }
+
+            return r;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a pool record ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
+    /// Copies the records of other audit folders (e.g. the shards of a Slurm array) into this store. A record
+    /// already here must be identical to the incoming one; returns the number of records copied.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A record is unreadable, or two shards disagree on a key (both named).</exception>
+    public int Merge(IEnumerable<string> outDirs)
+    {
+        ArgumentNullException.ThrowIfNull(outDirs);
+        var copied = 0;
+        foreach (var dir in outDirs)
+        {
+            var pool = Path.Combine(dir, "pool");
+            if (!System.IO.Directory.Exists(pool))
+            {
+                throw new DirectoryNotFoundException($"{dir}: no pool/ folder (not an audit output folder).");
+            }
+
+            foreach (var file in System.IO.Directory.EnumerateFiles(pool, "*.json").Order(StringComparer.Ordinal))
+            {
+                var incoming = Read(file);
+                var mine = TryRead(incoming.Key);
+                if (mine is null)
+                {
+                    Write(incoming);
+                    copied++;
+                }
+                else if (!mine.Confidences.SequenceEqual(incoming.Confidences))
+                {
+                    throw new InvalidDataException($"{file}: disagrees with {PathOf(incoming.Key)} on the same key (different builds or data?).");
+                }
+            }
+        }
+
+        return copied;
+    }
+}
