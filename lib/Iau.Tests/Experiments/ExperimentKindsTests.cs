@@ -183,8 +183,13 @@ public sealed class ExperimentKindsTests : IDisposable
         // seed): every method runs, one original and one shadow attack serve every seed and both forget sets.
         var cut = new Dictionary<string, IReadOnlyList<string>>
         {
-            ["ft"] = ["epochs=1"], ["neggrad+"] = ["epochs=1"], ["l1sparse"] = ["epochs=1"], ["salun"] = ["epochs=1"], ["scrub"] = ["epochs=1"],
-            ["fisher"] = ["max-samples=10"], ["iu"] = ["iterations=5", "hessian-samples=50"],
+            ["ft"] = ["epochs=1"],
+            ["neggrad+"] = ["epochs=1"],
+            ["l1sparse"] = ["epochs=1"],
+            ["salun"] = ["epochs=1"],
+            ["scrub"] = ["epochs=1"],
+            ["fisher"] = ["max-samples=10"],
+            ["iu"] = ["iterations=5", "hessian-samples=50"],
         };
         var shrunk = p with
         {
