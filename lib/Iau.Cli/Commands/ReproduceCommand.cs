@@ -12,12 +12,13 @@ internal static class ReproduceCommand
 {
     public static IEnumerable<Command> Build(CliContext ctx)
     {
-        var profile = new Option<string>("--profile") { Description = "smoke | quick | paper.", DefaultValueFactory = _ => "quick" };
+        var profile = new Option<string>("--profile") { Description = "smoke | quick | paper | fmnist-paper.", DefaultValueFactory = _ => "quick" };
         var output = new Option<string?>("--out") { Description = "Results folder (results.jsonl and cache/); default results/<profile>, the folder the notebooks read." };
         var shard = new Option<string?>("--shard") { Description = "Run one slice i/n of the cells (e.g. a Slurm array task); join with `iau results merge`." };
         var figures = new Option<string?>("--figures") { Description = "Where to write tables and figures (default: <out>/figures)." };
         var noFigures = new Option<bool>("--no-figures") { Description = "Only compute results." };
-        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures };
+        var recipes = new Option<string?>("--recipes") { Description = "Folder of tuned recipes (<dataset>-<model>-<forget>.json); default data/recipes of this repository. Methods with a recipe also get \"tuned\" rows." };
+        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes };
         reproduce.SetAction(parse =>
         {
             var name = parse.GetValue(profile)!;
@@ -33,7 +34,7 @@ internal static class ReproduceCommand
             }
 
             ctx.InitRuntime(parse, 0);
-            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device);
+            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, parse.GetValue(recipes));
             var c = ctx.Console;
             c.WriteLine($"profile {p.Name}: {p.Description}");
             c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty));
@@ -57,7 +58,7 @@ internal static class ReproduceCommand
 
         var results = new Command("results", "Show or merge stored results.");
         var file = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
-        var experiment = new Option<string>("--experiment") { Description = "Which experiment's table.", DefaultValueFactory = _ => "main" };
+        var experiment = new Option<string>("--experiment") { Description = "Which experiment's table: main | classwise | ablation | sensitivity | efficiency | sequential | convex.", DefaultValueFactory = _ => "main" };
         var show = new Command("show", "Print the summary table(s) of stored results.") { file, experiment };
         show.SetAction(parse =>
         {

@@ -164,6 +164,53 @@ public sealed class ExperimentKindsTests : IDisposable
     }
 
     [Fact]
+    public void Fmnist_paper_profile_is_the_full_recipe_and_runs_end_to_end_when_shrunk()
+    {
+        var p = Profiles.Get("fmnist-paper");
+        Assert.Equal([ExperimentKind.Main, ExperimentKind.ClassWise], p.Experiments.Select(e => e.Kind));
+        Assert.Equal([null, 0], p.Experiments.Select(e => e.ForgetClass));
+        var everyMethod = Profiles.Quick.Experiments[0].Methods;
+        foreach (var e in p.Experiments)
+        {
+            Assert.Equal(("fashion-mnist", "lenet5", Protocol.Official, Iau.Evaluation.MiaPreset.Paper), (e.Dataset, e.Model, e.Protocol, e.Mia));
+            Assert.Equal((200, 10, 0.005, 0.05, (int?)null), (e.MaxEpochs, e.Patience, e.GrAlpha, e.ForgetRatio, e.TrainLimit));
+            Assert.True(e.Seeds.Count >= 3);
+            Assert.Equal(everyMethod, e.Methods);
+            Assert.Null(e.MethodOptions); // reference defaults, no shortened baselines
+        }
+
+        // The same specs on fake data, shrunk (200 samples, 1 epoch, the slowest baselines cut; class-wise on one
+        // seed): every method runs, one original and one shadow attack serve every seed and both forget sets.
+        var cut = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["ft"] = ["epochs=1"],
+            ["neggrad+"] = ["epochs=1"],
+            ["l1sparse"] = ["epochs=1"],
+            ["salun"] = ["epochs=1"],
+            ["scrub"] = ["epochs=1"],
+            ["fisher"] = ["max-samples=10"],
+            ["iu"] = ["iterations=5", "hessian-samples=50"],
+        };
+        var shrunk = p with
+        {
+            Experiments = [.. p.Experiments.Select(e => e with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, MethodOptions = cut, Seeds = e.Seeds.Take(e.ForgetClass is null ? 2 : 1).ToList() })],
+        };
+        var o = Options("fmnist-paper");
+        var summary = Reproduction.Run(shrunk, o);
+        var rows = ResultsStore.Read(o.ResultsPath);
+        Assert.Equal(summary.Cells, summary.Run);
+        Assert.Equal(3 * (everyMethod.Count + 1), rows.Count);
+        Assert.All(rows, r => Assert.True(double.IsFinite(r.Metrics["TA"]) && double.IsFinite(r.Metrics["MIA_shadow"]), r.Key));
+        var cache = Path.Combine(o.OutputDirectory, "cache");
+        Assert.Single(Directory.GetFiles(cache, "original-*.ckpt"));
+        Assert.Single(Directory.GetFiles(cache, "shadow-*.bin"));
+        Assert.Equal(3, Directory.GetFiles(cache, "retrain-*.ckpt").Length); // 2 random forget sets + 1 class-wise
+        var originals = rows.Where(r => r.Method == "original" && r.Experiment == "main").ToList();
+        Assert.Equal(originals[0].Metrics["TA"], originals[1].Metrics["TA"]); // the same model under both seeds
+        Assert.NotEqual(originals[0].Metrics["FA"], originals[1].Metrics["FA"]); // on another forget set
+    }
+
+    [Fact]
     public void A_broken_recipe_is_named_with_its_field()
     {
         var recipes = Path.Combine(tmp.Path, "bad-recipes");

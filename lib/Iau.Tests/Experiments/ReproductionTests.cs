@@ -90,7 +90,7 @@ public sealed class ReproductionTests : IDisposable
     [Fact]
     public void Profiles_are_named_and_cover_every_experiment()
     {
-        Assert.Equal(["smoke", "quick", "paper"], Profiles.All.Select(p => p.Name));
+        Assert.Equal(["smoke", "quick", "paper", "fmnist-paper"], Profiles.All.Select(p => p.Name));
         foreach (var p in new[] { Profiles.Smoke, Profiles.Quick })
         {
             Assert.Equal(Enum.GetValues<ExperimentKind>().Order(), p.Experiments.Select(e => e.Kind).Distinct().Order());

@@ -17,6 +17,8 @@ namespace Iau.Unlearning;
 /// </code>
 /// GR (gradient restriction) is how the original model was trained (see Training.GradientRestriction).
 /// Gradients are full-set means accumulated in chunks, so memory is bounded whatever |D_f| and |D_r| are.
+/// Its RTE covers the two gradient passes and the step on data already in tensors; the authors' timer also
+/// covers turning images into tensors (a departure on purpose, see <see cref="Unlearner"/>).
 /// </summary>
 public sealed class IauMethod(IauOptions? options = null, string name = "iau") : IUnlearningMethod
 {

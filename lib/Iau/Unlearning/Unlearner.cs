@@ -8,6 +8,12 @@ namespace Iau.Unlearning;
 /// The shared driver of every method: copies the original (which is never modified), runs the method's
 /// steps under a dispose scope each, times the unlearning work alone, reports progress, honours
 /// cancellation and disposes what the method leaves behind.
+/// <para>
+/// RTE (<see cref="UnlearningResult.Seconds"/>) times the method's steps alone, on data already in tensors. This
+/// departs on purpose from the authors' code, whose timer also covers converting the images into tensors
+/// (their datasets decode PIL images on every access): it measures the algorithm, not the data pipeline, and
+/// is the same for every method, so speed-ups compare like with like (environment.md, "Protocols").
+/// </para>
 /// </summary>
 public static class Unlearner
 {
