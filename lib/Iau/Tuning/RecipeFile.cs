@@ -21,7 +21,7 @@ public static class RecipeFile
     /// <summary>The schema version written.</summary>
     public const int Schema = 1;
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Merges the outcome of a search into the recipe file at <paramref name="path"/> (created if absent).</summary>
     /// <exception cref="InvalidDataException">The file is not a schema-1 recipe of the same dataset, model and forget set.</exception>

@@ -59,7 +59,7 @@ public sealed class TuningJournal
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
             var header = JsonSerializer.Serialize(new Header("header", hash, spec.Identity()), Json) + "\n";
             var tmp = path + ".tmp";
-            File.WriteAllText(tmp, header, Encoding.UTF8);
+            File.WriteAllText(tmp, header, new UTF8Encoding(false));
             File.Move(tmp, path, overwrite: true);
             return new TuningJournal(path, []);
         }
