@@ -35,49 +35,54 @@ public static class CliApp
         error ??= Console.Error;
         try
         {
-            if (console is null && Console.IsOutputRedirected)
-            {
-                // Logs and CI: Spectre tables are not cut at 80 columns (Markdown and help bypass Spectre).
-                AnsiConsole.Profile.Width = 200;
-            }
-
-            var ctx = new CliContext(console ?? AnsiConsole.Console, error);
-            var root = new RootCommand("IAU research kit: machine unlearning via influence approximation.")
-            {
-                DeviceOption,
-                ThreadsOption,
-            };
-            // One line per command.
-            root.Subcommands.Add(DataCommands.Build(ctx));
-            root.Subcommands.Add(TrainCommand.Build(ctx));
-            root.Subcommands.Add(UnlearnCommand.Build(ctx));
-            root.Subcommands.Add(BenchCommand.Build(ctx));
-            root.Subcommands.Add(NotebooksCommand.Build(ctx));
-            root.Subcommands.Add(TuneCommand.Build(ctx));
-            root.Subcommands.Add(AuditCommand.Build(ctx));
-            foreach (var c in ReproduceCommand.Build(ctx))
-            {
-                root.Subcommands.Add(c);
-            }
-
-            var parse = root.Parse(args);
-            if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
-            {
-                foreach (var e in parse.Errors)
-                {
-                    ctx.Error.WriteLine($"error: {CliErrors.OneLine(e.Message)}");
-                }
-
-                ctx.Error.WriteLine($"usage: {string.Join(' ', CommandPath(parse.CommandResult).Prepend("iau"))} --help");
-                return CliErrors.Usage;
-            }
-
-            return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Error, EnableDefaultExceptionHandler = false });
+            return Invoke(args, console, error);
         }
         catch (Exception e)
         {
             return CliErrors.Report(e, error);
         }
+    }
+
+    private static int Invoke(string[] args, IAnsiConsole? console, TextWriter error)
+    {
+        if (console is null && Console.IsOutputRedirected)
+        {
+            // Logs and CI: do not wrap lines at 80 columns.
+            AnsiConsole.Profile.Width = 200;
+        }
+
+        var ctx = new CliContext(console ?? AnsiConsole.Console, error);
+        var root = new RootCommand("IAU research kit: machine unlearning via influence approximation.")
+        {
+            DeviceOption,
+            ThreadsOption,
+        };
+        root.Subcommands.Add(DataCommands.Build(ctx));
+        root.Subcommands.Add(TrainCommand.Build(ctx));
+        root.Subcommands.Add(UnlearnCommand.Build(ctx));
+        root.Subcommands.Add(BenchCommand.Build(ctx));
+        root.Subcommands.Add(NotebooksCommand.Build(ctx));
+        root.Subcommands.Add(TuneCommand.Build(ctx));
+        root.Subcommands.Add(AuditCommand.Build(ctx));
+        foreach (var c in ReproduceCommand.Build(ctx))
+        {
+            root.Subcommands.Add(c);
+        }
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            foreach (var e in parse.Errors)
+            {
+                ctx.Error.WriteLine($"error: {CliErrors.OneLine(e.Message)}");
+            }
+
+            ctx.Error.WriteLine($"usage: {string.Join(' ', CommandPath(parse.CommandResult).Prepend("iau"))} --help");
+            return CliErrors.Usage;
+        }
+
+        // Errors are not handled here nor in the commands: they reach Run, which turns each into one line and an exit code.
+        return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Error, EnableDefaultExceptionHandler = false });
     }
 
     private static IEnumerable<string> CommandPath(SymbolResult? result)

@@ -141,7 +141,7 @@ public class CheckpointTests
         var state = folder.File("run.state");
         new Trainer(new TrainingOptions(MaxEpochs: 1, Patience: null)).Train(model, train, statePath: state);
         var kind = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(state));
-        Assert.Contains("training-state", kind.Message);
+        Assert.Contains("is a training state", kind.Message);
 
         var brokenState = folder.File("broken.state");
         File.WriteAllBytes(brokenState, File.ReadAllBytes(state)[..^5]);
