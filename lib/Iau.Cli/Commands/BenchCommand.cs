@@ -20,14 +20,15 @@ internal static class BenchCommand
 
         var samples = new Option<int>("--samples") { Description = "Training samples per throughput measurement.", DefaultValueFactory = _ => 12_800 };
         var poolWorkers = new Option<int>("--pool-workers") { Description = "Models side by side in the pool measurement (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var train = new Command("train", "Samples/s of plain and GR training of LeNet5 on Fashion-MNIST (batch 64), evaluation samples/s, peak memory, and a pool of models side by side (one thread each) against one at a time.") { samples, markdown, poolWorkers };
+        var poolOnly = new Option<bool>("--pool-only") { Description = "Only the pool measurement." };
+        var train = new Command("train", "Samples/s of plain and GR training of LeNet5 on Fashion-MNIST (batch 64), evaluation samples/s, peak memory, and a pool of models side by side (one thread each) against one at a time.") { samples, markdown, poolWorkers, poolOnly };
         train.SetAction(parse =>
         {
             CheckMarkdown(parse.GetValue(markdown));
             var rt = ctx.InitRuntime(parse, 0);
             var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
             using var tensors = SplitData.Create(data, DataSplit.Create(data, new SplitOptions()), IauRuntime.Device);
-            var rows = Benchmarks.Train(tensors, "lenet5", parse.GetValue(samples), 3, Log(ctx))
+            var rows = (parse.GetValue(poolOnly) ? [] : Benchmarks.Train(tensors, "lenet5", parse.GetValue(samples), 3, Log(ctx)))
                 .Concat(PoolBenchmarks.Train(tensors, "lenet5", parse.GetValue(samples), parse.GetValue(poolWorkers), 3, Log(ctx))).ToList();
             Print(ctx, rt, "iau bench train", rows, parse.GetValue(markdown));
             return 0;

@@ -77,6 +77,18 @@ public class EpsilonScoreTests
     }
 
     [Fact]
+    public void ULira_on_two_small_pools_of_the_same_distribution_is_at_chance()
+    {
+        // Leave-one-out on one side only biases this below 0.5 (the first real audit's retrain halves, 4 models per pool, gave 0.41).
+        var rng = new Random(3);
+        var centre = Enumerable.Range(0, 500).Select(_ => 3 * Gauss(rng)).ToArray();
+        double[][] Pool() => Enumerable.Range(0, 4).Select(_ => centre.Select(c => c + Gauss(rng)).ToArray()).ToArray();
+        var r = ULira.Compute(Pool(), Pool());
+        Assert.InRange(r.Auc, 0.46, 0.54);
+        Assert.InRange(r.Accuracy, 0.5, 0.56);
+    }
+
+    [Fact]
     public void Bad_input_is_named()
     {
         Assert.Throws<ArgumentException>(() => EpsilonScore.Compute([], [[1.0]]));

@@ -18,8 +18,10 @@ public sealed record ULiraResult(double Accuracy, double Auc, double TprAt1Perce
 /// Λ_i(φ) = log N(φ; μ_u,i, σ²_u,i) − log N(φ; μ_r,i, σ²_r,i)        (high = "unlearned")
 /// </code>
 /// Every model of both pools is a target in turn, its own confidences left out of the fit (leave-one-out), so the
-/// attack is judged on models it was not fitted to; all (model, example) scores form one ROC with unlearned as
-/// positives. Variances are floored at <see cref="MinVariance"/>. Needs at least 3 models per pool.
+/// attack is judged on models it was not fitted to; the other pool's fit leaves out its model of the same index, so
+/// both Gaussians come from N − 1 models (fits of unequal size bias the ratio: with 4 models per pool, leaving out one
+/// side only gave AUC ≈ 0.41 for two pools of retrained models). All (model, example) scores form one ROC with
+/// unlearned as positives. Variances are floored at <see cref="MinVariance"/>. Needs at least 3 models per pool.
 /// </summary>
 public static class ULira
 {
@@ -63,8 +65,8 @@ public static class ULira
         var negatives = new double[examples][];
         for (var i = 0; i < examples; i++)
         {
-            positives[i] = unlearned.Select(m => LogNormal(m[i], u.Without(i, m[i])) - LogNormal(m[i], r.Full(i))).ToArray();
-            negatives[i] = retrained.Select(m => LogNormal(m[i], u.Full(i)) - LogNormal(m[i], r.Without(i, m[i]))).ToArray();
+            positives[i] = unlearned.Select((m, j) => LogNormal(m[i], u.Without(i, m[i])) - LogNormal(m[i], r.Without(i, retrained[j % retrained.Count][i]))).ToArray();
+            negatives[i] = retrained.Select((m, j) => LogNormal(m[i], u.Without(i, unlearned[j % unlearned.Count][i])) - LogNormal(m[i], r.Without(i, m[i]))).ToArray();
         }
 
         return (positives, negatives);
