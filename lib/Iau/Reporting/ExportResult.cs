@@ -8,6 +8,9 @@ namespace Iau.Reporting;
 /// <param name="Elapsed">Time spent on this chart (the browser's start counts towards the first chart of a batch).</param>
 public sealed record ExportResult(string BasePath, string? PngPath, string? SvgPath, string Message, TimeSpan Elapsed)
 {
+    /// <summary>The PDF written, or null.</summary>
+    public string? PdfPath { get; init; }
+
     /// <summary>Whether every requested image was written.</summary>
     public bool Succeeded { get; init; }
 
