@@ -100,7 +100,7 @@ public sealed class FigureExportTests : IDisposable
 
         Assert.False(result.Succeeded);
         Assert.Null(result.PngPath);
-        Assert.Equal("PNG/SVG skipped: /nonexistent/chromium not found; apt-get install chromium", result.Message);
+        Assert.Equal("PNG/SVG/PDF skipped: /nonexistent/chromium not found; apt-get install chromium", result.Message);
         Assert.False(Directory.Exists(_dir) && Directory.EnumerateFileSystemEntries(_dir).Any());
     }
 
@@ -120,7 +120,7 @@ public sealed class FigureExportTests : IDisposable
             Assert.All(results, r =>
             {
                 Assert.False(r.Succeeded);
-                Assert.Equal("PNG/SVG skipped: /usr/bin/chromium not found; apt-get install chromium", r.Message);
+                Assert.Equal("PNG/SVG/PDF skipped: /usr/bin/chromium not found; apt-get install chromium", r.Message);
             });
             return;
         }

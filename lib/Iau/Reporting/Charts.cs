@@ -181,10 +181,11 @@ public static class Charts
     /// <summary>
     /// Trade-off scatter: one point per method at (mean <paramref name="xMetric"/>, mean
     /// <paramref name="yMetric"/>) with ± std error bars on both axes where n &gt; 1, identified by its colour
-    /// and marker in the legend (no text beside the points, so nothing overlaps). The x axis is logarithmic;
-    /// the y axis too when its values span more than a factor of 20. Retrain is a dashed vertical line at its
-    /// time (with a ± std band) and, unless the y metric is a distance to Retrain (0 by definition), a dashed
-    /// horizontal line at its y value. Methods without a positive x value are left out.
+    /// and marker in the legend below the plot (no text beside the points, so nothing overlaps). The x axis is
+    /// logarithmic; the y axis too when its values span more than a factor of 8. Retrain is a dashed vertical
+    /// line at its time (with a ± std band), labelled at the top, and, unless the y metric is a distance to
+    /// Retrain (0 by definition), a dashed horizontal line at its y value. Methods without a positive x value are
+    /// left out.
     /// </summary>
     public static GenericChart TradeOff(
         IEnumerable<ResultRow> rows, string yMetric = "TA", string xMetric = "RTE", string? title = null,
@@ -215,8 +216,7 @@ public static class Charts
                 ("error_y", Error([y.Std], style.Color, y.Count > 1))));
         }
 
-        var ys = points.Select(p => p.Y.Mean).ToList();
-        var logY = ys.Count > 1 && ys.All(v => v > 0) && ys.Max() / ys.Min() > 20;
+        var logY = LogScale(points.Select(p => p.Y.Mean).ToList());
         var refRows = list.Where(IsReference).ToList();
         var rx = Aggregate(refRows, xMetric);
         var ry = Aggregate(refRows, yMetric);
@@ -237,26 +237,59 @@ public static class Charts
             shapes.Add(Line("paper", "y", 0, ry.Mean, 1, ry.Mean, FigureStyle.ReferenceColor));
         }
 
-        if (rx.HasValue || ry.HasValue)
+        if (rx.HasValue && rx.Mean > 0)
         {
-            var xText = string.Equals(xMetric, "RTE", StringComparison.OrdinalIgnoreCase) ? $"time {Number(rx.Mean)} s" : $"{MetricLabel(xMetric)} {Number(rx.Mean)}";
-            var text = $"Retrain ({xText}" +
-                (IsDistanceToReference(yMetric) ? $"; {MetricLabel(yMetric)} 0 by definition)" : ry.HasValue ? $"; {MetricLabel(yMetric)} {Number(ry.Mean)})" : ")");
-            traces.Add(LegendOnly(text, FigureStyle.ReferenceColor, "dash"));
+            var xText = string.Equals(xMetric, "RTE", StringComparison.OrdinalIgnoreCase) ? $"{Number(rx.Mean)} s" : Number(rx.Mean);
+            annotations.Add(O(
+                ("text", $"Retrain ({xText})"), ("xref", "x"), ("yref", "paper"), ("x", Math.Log10(rx.Mean)), ("y", 1.005), ("xanchor", "center"),
+                ("yanchor", "bottom"), ("showarrow", false), ("font", O(("size", 8), ("color", FigureStyle.ReferenceColor)))));
         }
 
-        AddNote(annotations, ErrorBarNote(points.SelectMany(p => new[] { p.X, p.Y })));
+        var note = ErrorBarNote(points.SelectMany(p => new[] { p.X, p.Y }));
+        if (note is not null)
+        {
+            annotations.Add(Note(note, 0, 1.005, xanchor: "left"));
+        }
+
         var xTitle = string.Equals(xMetric, "RTE", StringComparison.OrdinalIgnoreCase)
             ? "Unlearning time RTE (s, log scale)"
             : $"{MetricLabel(xMetric)} (log scale)";
-        var layout = Layout(size, title ?? $"Trade-off: {yMetric} vs. {xMetric}", right: 8, exportTop: 14);
+        var perRow = Math.Max(1, (size.WidthPixels - 70) / 110);
+        var legendRows = (traces.Count + perRow - 1) / perRow;
+        var layout = Layout(size, title ?? $"Trade-off: {yMetric} vs. {xMetric}", right: 8, bottom: 44 + (16 * legendRows), exportTop: 14);
         layout["xaxis"] = Axis(xTitle, type: "log");
-        layout["yaxis"] = Axis(logY ? $"{MetricLabel(yMetric)} (log scale)" : MetricLabel(yMetric), type: logY ? "log" : "linear");
+        layout["yaxis"] = Axis(logY ? LogTitle(MetricLabel(yMetric)) : MetricLabel(yMetric), type: logY ? "log" : "linear");
         layout["shapes"] = shapes;
         layout["annotations"] = annotations;
-        layout["legend"] = O(("x", 1.01), ("xanchor", "left"), ("y", 1), ("yanchor", "top"), ("font", O(("size", 8))), ("tracegroupgap", 0), ("bgcolor", "rgba(255,255,255,0)"));
+        layout["legend"] = O(
+            ("orientation", "h"), ("x", 0), ("xanchor", "left"), ("y", -0.16), ("yanchor", "top"), ("entrywidth", 110), ("entrywidthmode", "pixels"),
+            ("font", O(("size", 8))), ("tracegroupgap", 0), ("bgcolor", "rgba(255,255,255,0)"));
         return Build(traces, layout);
     }
+
+    /// <summary>Whether <see cref="TradeOff"/> puts <paramref name="yMetric"/> on a log axis for these rows.</summary>
+    public static bool TradeOffUsesLogY(IEnumerable<ResultRow> rows, string yMetric = "TA", string xMetric = "RTE", IReadOnlyList<string>? methodOrder = null)
+    {
+        var list = Materialise(rows);
+        var ys = new List<double>();
+        foreach (var (_, _, group) in GroupByMethodAndVariant([.. list.Where(r => !IsReference(r))], methodOrder))
+        {
+            var x = Aggregate(group, xMetric);
+            var y = Aggregate(group, yMetric);
+            if (x.HasValue && y.HasValue && x.Mean > 0)
+            {
+                ys.Add(y.Mean);
+            }
+        }
+
+        return LogScale(ys);
+    }
+
+    // "RTE (s)" → "RTE (s, log scale)"; "Avg Gap" → "Avg Gap (log scale)".
+    private static string LogTitle(string label) =>
+        label.EndsWith(')') ? label[..^1] + ", log scale)" : label + " (log scale)";
+
+    private static bool LogScale(IReadOnlyList<double> ys) => ys.Count > 1 && ys.All(v => v > 0) && ys.Max() / ys.Min() > 8;
 
     /// <summary>
     /// Sweep of one metric: see <see cref="Sweep(IEnumerable{ResultRow}, IReadOnlyList{string}, string?, string?, bool, IReadOnlyList{string}?, IReadOnlyList{ResultRow}?, FigureSize?)"/>.
@@ -316,6 +349,7 @@ public static class Charts
         var annotations = new List<Dictionary<string, object?>>();
         var allPoints = new List<MeanStd>();
         var referenceDrawn = false;
+        var referenceCounts = new List<int>();
         var legendShown = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         double xMin = double.PositiveInfinity, xMax = double.NegativeInfinity;
 
@@ -343,6 +377,7 @@ public static class Charts
             var xa = AxisId('x', p);
             var ya = AxisId('y', p);
             var hasRetrain = false;
+            var panelValues = new List<double>();
             foreach (var (method, rowsOfMethod, byX) in perMethod)
             {
                 var isRef = IsReference(method);
@@ -353,6 +388,7 @@ public static class Charts
                 {
                     hasRetrain |= isRef;
                     allPoints.AddRange(points.Select(t => t.Y));
+                    panelValues.AddRange(points.Select(t => t.Y.Mean));
                     traces.Add(O(
                         ("type", "scatter"), ("mode", "lines+markers"), ("x", points.Select(t => t.X).ToArray()), ("y", points.Select(t => t.Y.Mean).ToArray()),
                         ("xaxis", xa), ("yaxis", ya), ("name", label), ("legendgroup", method), ("showlegend", legendShown.Add(method)),
@@ -366,8 +402,10 @@ public static class Charts
                     allPoints.Add(flat);
                     if (isRef)
                     {
+                        panelValues.Add(flat.Mean);
                         DrawHorizontalReference(shapes, xa, ya, flat);
                         referenceDrawn = true;
+                        referenceCounts.Add(flat.Count);
                         continue;
                     }
 
@@ -388,21 +426,27 @@ public static class Charts
                 }
                 else if (extra.HasValue)
                 {
+                    panelValues.Add(extra.Mean);
                     DrawHorizontalReference(shapes, xa, ya, extra);
                     referenceDrawn = true;
+                    referenceCounts.Add(extra.Count);
                 }
             }
 
             var xTitle = string.IsNullOrEmpty(paramName) ? "Parameter" : paramName;
             layout[AxisId('x', p, true)] = Axis(logX ? $"{xTitle} (log scale)" : xTitle, type: logX ? "log" : "linear", anchor: ya, domain: domains[p]);
-            layout[AxisId('y', p, true)] = Axis(MetricLabel(metric), anchor: xa);
+            // Times that span more than a factor of 8 (e.g. IAU against Retrain) go on a log axis.
+            var logY = !IsDistanceToReference(metric) && LogScale(panelValues);
+            layout[AxisId('y', p, true)] = Axis(logY ? LogTitle(MetricLabel(metric)) : MetricLabel(metric), type: logY ? "log" : "linear", anchor: xa);
         }
 
         if (referenceDrawn)
         {
-            var what = metrics.Any(IsDistanceToReference) && metrics.All(IsDistanceToReference)
+            var n = referenceCounts.DefaultIfEmpty(0).Max();
+            var spread = n > 1 ? $"mean ± std over {n} seeds" : "single seed";
+            var what = metrics.All(IsDistanceToReference)
                 ? "Retrain (0 by definition)"
-                : reference is not null && !list.Any(IsReference) ? "Retrain (main experiment, mean ± std)" : "Retrain (mean ± std)";
+                : reference is not null && !list.Any(IsReference) ? $"Retrain (main experiment, {spread})" : $"Retrain ({spread})";
             traces.Add(LegendOnly(what, FigureStyle.ReferenceColor, "dash"));
         }
 

@@ -10,7 +10,7 @@ namespace Iau.Reporting;
 /// one page that carries plotly.js inline (a temporary file loaded through file://, so nothing comes from the
 /// network), and each chart is drawn there with <c>Plotly.newPlot</c> and exported with <c>Plotly.toImage</c>.
 /// When Chromium is missing or fails to start, <see cref="IsAvailable"/> is false and every call returns a
-/// result whose message says why (e.g. "PNG/SVG skipped: /usr/bin/chromium not found; apt-get install chromium").
+/// result whose message says why (e.g. "PNG/SVG/PDF skipped: /usr/bin/chromium not found; apt-get install chromium").
 /// Calls are serialised; dispose to close the browser.
 /// </summary>
 public sealed class FigureExporter : IAsyncDisposable
@@ -119,7 +119,7 @@ public sealed class FigureExporter : IAsyncDisposable
             await CloseAsync(playwright, browser, pagePath).ConfigureAwait(false);
             return new FigureExporter(
                 options,
-                $"PNG/SVG skipped: {options.ExecutablePath} failed to start or load plotly.js ({Describe(ex)})",
+                $"PNG/SVG/PDF skipped: {options.ExecutablePath} failed to start or load plotly.js ({Describe(ex)})",
                 clock.Elapsed);
         }
         catch
@@ -254,7 +254,7 @@ public sealed class FigureExporter : IAsyncDisposable
 
     /// <summary>The message for a missing browser binary.</summary>
     public static string MissingBrowserMessage(string executablePath) =>
-        $"PNG/SVG skipped: {executablePath} not found; apt-get install chromium";
+        $"PNG/SVG/PDF skipped: {executablePath} not found; apt-get install chromium";
 
     /// <summary>The page the charts are drawn in: plotly.js inline and one empty div.</summary>
     internal static string RendererPage() =>

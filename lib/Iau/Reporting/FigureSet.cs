@@ -96,9 +96,9 @@ public static class FigureSet
                 figures.Add(new(
                     $"{name}-tradeoff",
                     $"Cost against fidelity, {model} on {dataset}: Avg Gap to Retrain (mean |Δ| over TA, RA, FA, MIA; lower is closer) against unlearning time RTE, " +
-                    $"both on log scales ({Seeds(trade)}). Dashed line: Retrain's time (band ± std); Retrain's Avg Gap is 0 by definition.",
-                    Charts.TradeOff(trade, "AvgGap", "RTE", $"Avg Gap vs time, {model}", order, FigureSize.DoubleColumn(2.8)),
-                    FigureSize.DoubleColumn(2.8)));
+                    $"{(Charts.TradeOffUsesLogY(trade, "AvgGap", "RTE", order) ? "both on log scales" : "time on a log scale")} ({Seeds(trade)}). Dashed line: Retrain's time (band ± std); Retrain's Avg Gap is 0 by definition.",
+                    Charts.TradeOff(trade, "AvgGap", "RTE", $"Avg Gap vs time, {model}", order, FigureSize.DoubleColumn(3.0)),
+                    FigureSize.DoubleColumn(3.0)));
             }
 
             var seed = g.Min(x => x.Seed);
@@ -113,12 +113,13 @@ public static class FigureSet
                 var resolution = double.IsFinite(firstFpr) && firstFpr > Charts.LowFprLevels.Max()
                     ? $" n/r: not resolved — the stored curves are thinned to about 50 points and their first point above FPR 0 lies at FPR up to {firstFpr.ToString("0.####", CultureInfo.InvariantCulture)}, so the TPR at 1% and 0.1% FPR cannot be read from them."
                     : "";
+                var rocSize = FigureSize.DoubleColumn(Math.Max(3.0, 0.7 + (0.19 * (roc.Count + 1))));
                 figures.Add(new(
                     $"{name}-mia-roc",
                     $"Loss-threshold membership attack on {model}, forget set (members) against test set (non-members), seed {seed}: ROC per method on log–log axes; " +
                     $"the legend gives the AUC and the TPR at 1% and 0.1% FPR (dotted lines), Retrain dashed black. A single seed: no error bars.{resolution}",
-                    Charts.Roc(roc, $"Loss attack ROC, {model}", size: FigureSize.DoubleColumn(3.2)),
-                    FigureSize.DoubleColumn(3.2)));
+                    Charts.Roc(roc, $"Loss attack ROC, {model}", size: rocSize),
+                    rocSize));
             }
         }
 
@@ -184,12 +185,16 @@ public static class FigureSet
             var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true, Metrics = ["RTE", "TA", "FA", "forget_size", "retain_size"] });
             tables.Add(new(name, TableCaption($"Efficiency on {model}, {dataset}: unlearning time against the sizes of D_f and D_r", table), table, Wide: false));
             var forget = g.Where(r => r.Variant.StartsWith("forget=", StringComparison.Ordinal)).ToList();
+            var effSeeds = g.Select(r => r.Seed).ToHashSet();
+            var mainRetrain = rows.Where(r => r.Experiment == "main" && r.Dataset == dataset && r.Model == model && IsRetrain(r) && effSeeds.Contains(r.Seed)).ToList();
             if (forget.Count > 0)
             {
+                var hasRetrain = forget.Any(IsRetrain);
                 figures.Add(new(
                     $"{name}-forget",
-                    $"Unlearning time RTE against the forget-set size (forget ratio of the training split {Values(forget, "forget")}, log scale) for {Join(MethodOrder.Arrange(forget.Select(r => r.Method), order).Select(Pretty))}; Retrain dashed black ({Seeds(forget)}).",
-                    Charts.Sweep(forget, ["RTE"], "forget", "Time vs |D_f|", logX: true, order, size: FigureSize.SingleColumn(2.6)),
+                    $"Unlearning time RTE against the forget-set size (forget ratio of the training split {Values(forget, "forget")}, log scale) for {Join(MethodOrder.Arrange(forget.Where(r => !IsRetrain(r)).Select(r => r.Method), order).Select(Pretty))} ({Seeds(forget)}). " +
+                    (hasRetrain ? "Retrain dashed black." : mainRetrain.Count > 0 ? "Dashed line: Retrain's time in the main experiment (its forget set, same seed); this experiment does not run Retrain." : "This experiment does not run Retrain."),
+                    Charts.Sweep(forget, ["RTE"], "forget", "Time vs |D_f|", logX: true, order, hasRetrain ? null : mainRetrain.Count > 0 ? mainRetrain : null, FigureSize.SingleColumn(2.6)),
                     FigureSize.SingleColumn(2.6)));
             }
 
@@ -199,10 +204,17 @@ public static class FigureSet
                 // Retrain at the same forget-set size as the retain sweep, from the forget sweep.
                 var forgetSize = retain.Select(r => r.Metrics.GetValueOrDefault("forget_size", double.NaN)).FirstOrDefault(double.IsFinite, double.NaN);
                 var reference = forget.Where(r => IsRetrain(r) && r.Metrics.GetValueOrDefault("forget_size", double.NaN) == forgetSize).ToList();
+                var fromMain = reference.Count == 0 && mainRetrain.Count > 0;
+                if (fromMain)
+                {
+                    reference = mainRetrain;
+                }
+
                 figures.Add(new(
                     $"{name}-retain",
                     $"Unlearning time of IAU against the share of D_r its retain gradient is computed on ({Values(retain, "retain")}; cached IAU needs no pass over D_r) ({Seeds(retain)})." +
-                    (reference.Count > 0 ? $" Dashed line: Retrain's time for the same |D_f| = {forgetSize.ToString("F0", CultureInfo.InvariantCulture)}." : ""),
+                    (fromMain ? " Dashed line: Retrain's time in the main experiment (same seed)."
+                        : reference.Count > 0 ? $" Dashed line: Retrain's time for the same |D_f| = {forgetSize.ToString("F0", CultureInfo.InvariantCulture)}." : " No Retrain time to compare with."),
                     Charts.Sweep(retain, ["RTE"], "retain", "Time vs |D_r|", logX: false, order, reference, FigureSize.SingleColumn(2.6)),
                     FigureSize.SingleColumn(2.6)));
             }
@@ -397,8 +409,9 @@ public static class FigureSet
             "Generated by `iau figures` (or at the end of `iau reproduce`) from stored result rows" +
             (source is null ? "" : $" — here `{source}`") + ". Regenerate with\n\n" +
             $"    iau figures --results {source ?? "results/quick/results.jsonl"} --out {directory.Replace('\\', '/').TrimEnd('/')}\n\n" +
-            "Tables are rebuilt byte for byte from the rows; figures need Chromium (`apt-get install chromium`) for PNG, SVG and PDF, " +
-            "and without it the command writes the tables and the HTML figures and says so.");
+            "Tables are rebuilt byte for byte from the rows (a test checks the committed ones); figures need Chromium (`apt-get install chromium`) for PNG, SVG and PDF, " +
+            "and without it the command writes the tables and the HTML figures and says so. To refresh this folder from a new run, copy that run's " +
+            "`results.jsonl` here first (e.g. `cp results/quick/results.jsonl figures/results.jsonl`), then run the command above.");
         report.AddSection("What is here");
         report.AddList(
         [
