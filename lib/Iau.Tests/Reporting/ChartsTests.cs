@@ -141,7 +141,7 @@ public sealed class ChartsTests
         Assert.Equal("x domain", line.GetProperty("xref").GetString());
         var layout = Figure(chart).GetProperty("layout");
         Assert.Equal("log", layout.GetProperty("xaxis").GetProperty("type").GetString());
-        Assert.StartsWith("alpha", Title(layout, "xaxis"), StringComparison.Ordinal);
+        Assert.StartsWith("GR weight α", Title(layout, "xaxis"), StringComparison.Ordinal);
 
         // Two metrics: two panels; a distance to Retrain gets the 0 line.
         var rows = Sweep().Where(r => r.Method != "retrain").Select(r => r with { Metrics = new Dictionary<string, double>(r.Metrics) { ["AvgGap"] = 0.01 } });

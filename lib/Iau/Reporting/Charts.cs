@@ -40,6 +40,18 @@ public static class Charts
         };
     }
 
+    /// <summary>The axis title of a variant parameter ("alpha" → "GR weight α of the original", "ratio" → "Forget ratio", …).</summary>
+    public static string ParameterLabel(string? parameter) => parameter switch
+    {
+        null or "" => "Parameter",
+        "alpha" => "GR weight α of the original",
+        "ratio" or "forget" => "Forget ratio |D_f| / |train|",
+        "retain" => "Share of D_r in the retain gradient",
+        "request" => "Deletion request",
+        "removed" => "Samples removed",
+        _ => parameter,
+    };
+
     /// <summary>
     /// Whether a metric is measured against Retrain, so that Retrain's own value is 0 by definition (Avg Gap,
     /// L2 to Retrain, JS divergences).
@@ -285,6 +297,20 @@ public static class Charts
         return LogScale(ys);
     }
 
+    // The range of the values (points ± std, references) with 8% padding, so that lines at the extremes stay inside the frame.
+    private static object?[]? PaddedRange(IEnumerable<double> values, bool log)
+    {
+        var v = values.Where(x => double.IsFinite(x) && (!log || x > 0)).Select(x => log ? Math.Log10(x) : x).ToList();
+        if (v.Count == 0)
+        {
+            return null;
+        }
+
+        var (lo, hi) = (v.Min(), v.Max());
+        var span = hi - lo > 0 ? hi - lo : Math.Max(Math.Abs(hi) * 0.05, log ? 0.2 : 1e-3);
+        return [lo - (0.08 * span), hi + (0.08 * span)];
+    }
+
     // "RTE (s)" → "RTE (s, log scale)"; "Avg Gap" → "Avg Gap (log scale)".
     private static string LogTitle(string label) =>
         label.EndsWith(')') ? label[..^1] + ", log scale)" : label + " (log scale)";
@@ -378,6 +404,13 @@ public static class Charts
             var ya = AxisId('y', p);
             var hasRetrain = false;
             var panelValues = new List<double>();
+            var extent = new List<double>();
+            void Extend(MeanStd m)
+            {
+                extent.Add(m.Mean - (m.Count > 1 ? m.Std : 0));
+                extent.Add(m.Mean + (m.Count > 1 ? m.Std : 0));
+            }
+
             foreach (var (method, rowsOfMethod, byX) in perMethod)
             {
                 var isRef = IsReference(method);
@@ -389,6 +422,7 @@ public static class Charts
                     hasRetrain |= isRef;
                     allPoints.AddRange(points.Select(t => t.Y));
                     panelValues.AddRange(points.Select(t => t.Y.Mean));
+                    points.ForEach(t => Extend(t.Y));
                     traces.Add(O(
                         ("type", "scatter"), ("mode", "lines+markers"), ("x", points.Select(t => t.X).ToArray()), ("y", points.Select(t => t.Y.Mean).ToArray()),
                         ("xaxis", xa), ("yaxis", ya), ("name", label), ("legendgroup", method), ("showlegend", legendShown.Add(method)),
@@ -400,6 +434,7 @@ public static class Charts
                 {
                     hasRetrain |= isRef;
                     allPoints.Add(flat);
+                    Extend(flat);
                     if (isRef)
                     {
                         panelValues.Add(flat.Mean);
@@ -421,23 +456,25 @@ public static class Charts
                 var extra = reference is null ? default : Aggregate(reference, metric);
                 if (IsDistanceToReference(metric))
                 {
+                    extent.Add(0);
                     DrawHorizontalReference(shapes, xa, ya, new MeanStd(0, 0, 1));
                     referenceDrawn = true;
                 }
                 else if (extra.HasValue)
                 {
                     panelValues.Add(extra.Mean);
+                    Extend(extra);
                     DrawHorizontalReference(shapes, xa, ya, extra);
                     referenceDrawn = true;
                     referenceCounts.Add(extra.Count);
                 }
             }
 
-            var xTitle = string.IsNullOrEmpty(paramName) ? "Parameter" : paramName;
+            var xTitle = ParameterLabel(paramName);
             layout[AxisId('x', p, true)] = Axis(logX ? $"{xTitle} (log scale)" : xTitle, type: logX ? "log" : "linear", anchor: ya, domain: domains[p]);
             // Times that span more than a factor of 8 (e.g. IAU against Retrain) go on a log axis.
             var logY = !IsDistanceToReference(metric) && LogScale(panelValues);
-            layout[AxisId('y', p, true)] = Axis(logY ? LogTitle(MetricLabel(metric)) : MetricLabel(metric), type: logY ? "log" : "linear", anchor: xa);
+            layout[AxisId('y', p, true)] = Axis(logY ? LogTitle(MetricLabel(metric)) : MetricLabel(metric), type: logY ? "log" : "linear", range: PaddedRange(extent, logY), anchor: xa);
         }
 
         if (referenceDrawn)
