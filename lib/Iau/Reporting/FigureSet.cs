@@ -137,7 +137,7 @@ public static class FigureSet
                 : "Retrain has no row for this setting; the Avg Gap panel's dashed line is Retrain's 0 by definition.";
             var size = FigureSize.DoubleColumn(1.75);
             figures.Add(new(
-                name,
+                $"{name}-bars",
                 $"Ablation on {model}, {dataset}: {Join(metrics.Select(Charts.MetricLabel))} of IA, IA+GC, IA+GR and IA+GC+GR (= IAU) ({Seeds(g)}). {refText}",
                 Charts.MetricBars(g, metrics, $"Ablation, {model}", AblationOrder, reference, size: size),
                 size));
@@ -233,7 +233,7 @@ public static class FigureSet
                 .ToList();
             var size = FigureSize.DoubleColumn(2.3);
             figures.Add(new(
-                name,
+                $"{name}-requests",
                 $"Sequential deletion requests ({Values(g, "request").Split(',').Length} requests of 1% of the training split each): test accuracy and cumulative forget accuracy after each request, exact and cached IAU ({Seeds(g)}). " +
                 (reference.Count > 0 ? "Dashed line in the TA panel: Retrain of the main experiment (5% forget set, same seed); retraining after every request is not run, so FA has no Retrain reference." : "Retraining after every request is not run: no Retrain reference."),
                 Charts.Sweep(g, metrics, "request", "Accuracy over a stream of requests", logX: false, ["iau-exact", "iau-cached"], reference.Count > 0 ? reference : null, size),
@@ -254,7 +254,7 @@ public static class FigureSet
                 .Select(m => (m, (IReadOnlyList<MeanStd>)[.. points.Select(p => MeanStd.Of(p.Select(x => x.r.Metrics.GetValueOrDefault($"{m}_error", double.NaN))))]))
                 .ToList();
             figures.Add(new(
-                name,
+                $"{name}-error",
                 $"Convex ground truth ({model}, {dataset}): relative parameter error ‖θ_method − θ_retrain‖ / ‖θ* − θ_retrain‖ of {Join(series.Select(s => Pretty(s.m)))} against the number of samples removed, log scale ({Seeds(g)}). " +
                 "Exact retraining is the reference at error 0 (not drawable on a log axis); 1 means no closer than the original.",
                 Charts.RemovalError(removed, series, "Error vs exact retraining", "Relative error to retraining", logY: true, FigureSize.SingleColumn(2.6)),
