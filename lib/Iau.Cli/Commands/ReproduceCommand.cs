@@ -90,7 +90,7 @@ internal static class ReproduceCommand
 
         var figFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
         var figOut = new Option<string>("--out") { Description = "Folder for tables and figures.", DefaultValueFactory = _ => "figures" };
-        var figs = new Command("figures", "Rebuild tables and figures (HTML, PNG, SVG) from stored results.") { figFile, figOut };
+        var figs = new Command("figures", "Rebuild tables (.md, .html, .tex) and figures (HTML; PNG 300 dpi, SVG, PDF with Chromium) from stored results.") { figFile, figOut };
         figs.SetAction(parse =>
         {
             Outputs.CheckFolder(parse.GetValue(figOut)!, "--out");
@@ -100,7 +100,7 @@ internal static class ReproduceCommand
                 throw new FileNotFoundException($"{parse.GetValue(figFile)}: no results (run `iau reproduce` first).");
             }
 
-            ReportWriter.Write(ctx, rows, parse.GetValue(figOut)!);
+            ReportWriter.Write(ctx, rows, parse.GetValue(figOut)!, parse.GetValue(figFile));
             return 0;
         });
 

@@ -50,6 +50,39 @@ public sealed class FigureExportTests : IDisposable
     }
 
     [Fact]
+    public void SharedScriptHtml_LoadsPlotlyJsBesideIt_WrittenOnce()
+    {
+        var path = Path.Combine(_dir, "bars.html");
+        FigureExport.WriteHtmlWithSharedScript(Charts.MetricBars(MainRows(), ["TA"], "Bars"), path, "Bars");
+        var script = FigureExport.WriteSharedScript(_dir);
+        var written = File.GetLastWriteTimeUtc(script);
+        FigureExport.WriteSharedScript(_dir);
+
+        var html = File.ReadAllText(path);
+        Assert.Contains("<script type=\"text/javascript\" src=\"plotly.min.js\" charset=\"utf-8\"></script>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("cdn.plot.ly", html, StringComparison.Ordinal);
+        Assert.True(html.Length < 100_000);
+        Assert.Equal(FigureExport.PlotlyJs, File.ReadAllText(script));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(script));
+    }
+
+    [Fact]
+    public void PngDpi_WritesAndReadsThePhysChunk()
+    {
+        // A 1×1 PNG (IHDR, IDAT, IEND).
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+        Assert.Null(PngDpi.ReadDpi(png));
+        var at300 = PngDpi.WithDpi(png, 300);
+        Assert.Equal(300, PngDpi.ReadDpi(at300)!.Value, 0);
+        Assert.Equal(png.Length + 21, at300.Length);
+        // Replacing keeps one chunk.
+        var again = PngDpi.WithDpi(at300, 150);
+        Assert.Equal(at300.Length, again.Length);
+        Assert.Equal(150, PngDpi.ReadDpi(again)!.Value, 0);
+        Assert.Throws<ArgumentException>(() => PngDpi.WithDpi([1, 2, 3], 300));
+    }
+
+    [Fact]
     public void InlinePlotly_ReplacesCdnScriptTags()
     {
         var page = "<html><head><script src=\"https://cdn.plot.ly/plotly-2.28.0.min.js\" charset=\"utf-8\"></script></head><body></body></html>";
@@ -67,7 +100,7 @@ public sealed class FigureExportTests : IDisposable
 
         Assert.False(result.Succeeded);
         Assert.Null(result.PngPath);
-        Assert.Equal("PNG/SVG skipped: /nonexistent/chromium not found; apt-get install chromium", result.Message);
+        Assert.Equal("PNG/SVG/PDF skipped: /nonexistent/chromium not found; apt-get install chromium", result.Message);
         Assert.False(Directory.Exists(_dir) && Directory.EnumerateFileSystemEntries(_dir).Any());
     }
 
@@ -79,7 +112,7 @@ public sealed class FigureExportTests : IDisposable
             (Chart: Charts.MetricBars(MainRows(), ["TA", "FA"], "Bars"), BasePath: Path.Combine(_dir, "bars")),
             (Chart: Charts.TradeOff(MainRows()), BasePath: Path.Combine(_dir, "tradeoff")),
         };
-        var results = await FigureExport.TryWriteImagesAsync(charts, 640, 400);
+        var results = await FigureExport.TryWriteImagesAsync(charts, 640, 400, new ImageExportOptions { Pdf = true, Scale = ImageExportOptions.ForDpi(300), DropTitle = true });
 
         Assert.Equal(2, results.Count);
         if (!File.Exists(ImageExportOptions.DefaultExecutablePath))
@@ -87,7 +120,7 @@ public sealed class FigureExportTests : IDisposable
             Assert.All(results, r =>
             {
                 Assert.False(r.Succeeded);
-                Assert.Equal("PNG/SVG skipped: /usr/bin/chromium not found; apt-get install chromium", r.Message);
+                Assert.Equal("PNG/SVG/PDF skipped: /usr/bin/chromium not found; apt-get install chromium", r.Message);
             });
             return;
         }
@@ -98,15 +131,22 @@ public sealed class FigureExportTests : IDisposable
             var png = File.ReadAllBytes(r.PngPath!);
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
             Assert.InRange(png.Length, 5_000, 5_000_000);
-            // IHDR: width and height as requested (scale 1).
-            Assert.Equal(640, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)));
-            Assert.Equal(400, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
+            // IHDR: the CSS size times 300/96, recorded as 300 dpi.
+            Assert.Equal(2000, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)));
+            Assert.Equal(1250, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
+            Assert.Equal(300, PngDpi.ReadDpi(png)!.Value, 0);
+            var pdf = File.ReadAllBytes(r.PdfPath!);
+            Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+            // One page of the chart's size: 640 × 400 CSS px = 480 × 300 pt.
+            var text = System.Text.Encoding.Latin1.GetString(pdf);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, @"/Type\s*/Page\b"));
+            Assert.Matches(@"/MediaBox\s*\[\s*0\s+0\s+480(\.0+)?\s+300(\.0+)?\s*\]", text);
 
             var svg = XDocument.Load(r.SvgPath!);
             Assert.Equal("svg", svg.Root!.Name.LocalName);
             Assert.Contains("<svg", File.ReadAllText(r.SvgPath!), StringComparison.Ordinal);
         }
 
-        Assert.Equal(["bars.png", "bars.svg", "tradeoff.png", "tradeoff.svg"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["bars.pdf", "bars.png", "bars.svg", "tradeoff.pdf", "tradeoff.png", "tradeoff.svg"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 }

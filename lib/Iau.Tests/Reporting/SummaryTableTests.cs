@@ -106,7 +106,7 @@ public sealed class SummaryTableTests
         Assert.All(lines, l => Assert.Equal(8, l.Count(c => c == '|')));
         var iau = lines.Single(l => l.StartsWith("| iau |", StringComparison.Ordinal));
         Assert.Contains("| **0.9100 ± 0.0071** |", iau, StringComparison.Ordinal);
-        Assert.Contains("| **2.00 ± 1.41** |", iau, StringComparison.Ordinal);
+        Assert.Contains("| **2.00 ± 0.71** |", iau, StringComparison.Ordinal);
         var retrain = lines.Single(l => l.StartsWith("| retrain |", StringComparison.Ordinal));
         Assert.DoesNotContain("**", retrain, StringComparison.Ordinal);
         Assert.Contains("| 0.9100 ± 0.0141 |", retrain, StringComparison.Ordinal);
@@ -160,10 +160,57 @@ public sealed class SummaryTableTests
         var rows = MainRows().Append(Row("ga", 1, "", ("TA", 0.5))).ToList();
         var table = SummaryTable.Build(rows, new SummaryTableOptions { Metrics = ["TA", "FA"], ShowSeedCount = false });
         Assert.Equal(["TA", "FA"], table.Metrics);
-        Assert.Contains("| ga | 0.5000 ± 0.0000 | — |", table.ToMarkdown(), StringComparison.Ordinal);
+        // One seed: no "± 0.0000".
+        Assert.Contains("| ga | 0.5000 | — |", table.ToMarkdown(), StringComparison.Ordinal);
 
         var empty = SummaryTable.Build(rows, new SummaryTableOptions { Metrics = ["absent"] });
         Assert.Equal(4, empty.Rows.Count);
         Assert.Contains("| ga | 1 | — |", empty.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SingleSeed_HasNoPlusMinus_AndCountsAreIntegers()
+    {
+        var rows = new[]
+        {
+            Row("iau", 1, "forget=0.01", ("TA", 0.86), ("forget_size", 480), ("retain_size", 47520)),
+            Row("iau", 1, "forget=0.02", ("TA", 0.87), ("forget_size", 960), ("retain_size", 47040)),
+            Row("ft", 1, "forget=0.01", ("TA", 0.5), ("forget_size", 480), ("retain_size", 47520)),
+            Row("ft", 2, "forget=0.01", ("TA", 0.7), ("forget_size", 481), ("retain_size", 47520)),
+        };
+        var table = SummaryTable.Build(rows, new SummaryTableOptions { Metrics = ["TA", "forget_size", "retain_size"] });
+        Assert.True(table.IsIntegral("forget_size"));
+        Assert.False(table.IsIntegral("TA"));
+        var md = table.ToMarkdown();
+        Assert.Contains("| iau [forget=0.01] | 1 | 0.8600 | 480 | 47520 |", md, StringComparison.Ordinal);
+        // Two seeds: ± std; a count whose mean is not whole keeps one decimal.
+        Assert.Contains("| ft [forget=0.01] | 2 | 0.6000 ± 0.1414 | 480.5 ± 0.7 | 47520 |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("± 0.0000", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("480.0000", md + table.ToHtml() + table.ToLatex(), StringComparison.Ordinal);
+        Assert.Equal("0.5000", new MeanStd(0.5, 0, 1).Format());
+        Assert.Equal("480", new MeanStd(480, 0, 3).Format(4, integral: true));
+    }
+
+    [Fact]
+    public void Latex_IsBooktabs_WithBoldBest_AndEscapedText()
+    {
+        var rows = MainRows().Append(Row("neg_grad&co", 1, "", ("TA", 0.5), ("FA", 0.5), ("RTE", 7))).ToList();
+        var table = SummaryTable.Build(rows, new SummaryTableOptions { Metrics = ["TA", "FA", "RTE"] });
+        var tex = table.ToLatex("Main results: 50% of α_1", "tab:main");
+        var lines = tex.Split('\n');
+
+        Assert.Contains("\\usepackage{booktabs}", lines[0], StringComparison.Ordinal);
+        Assert.Contains("\\caption{Main results: 50\\% of $\\alpha$\\_1}", tex, StringComparison.Ordinal);
+        Assert.Contains("\\label{tab:main}", tex, StringComparison.Ordinal);
+        Assert.Contains("\\begin{tabular}{lrrrr}", tex, StringComparison.Ordinal);
+        Assert.Equal(1, lines.Count(l => l == "\\toprule"));
+        Assert.Equal(1, lines.Count(l => l == "\\midrule"));
+        Assert.Equal(1, lines.Count(l => l == "\\bottomrule"));
+        Assert.Contains("Method & $n$ & TA & FA & RTE (s) \\\\", tex, StringComparison.Ordinal);
+        // IAU's TA equals Retrain's: bold; its RTE is the lowest: bold; ± only where n > 1.
+        Assert.Contains("iau & 2 & $\\mathbf{0.9100 \\pm 0.0071}$ & $0.9600 \\pm 0.0141$ & $\\mathbf{2.00 \\pm 0.71}$ \\\\", tex, StringComparison.Ordinal);
+        Assert.Contains("neg\\_grad\\&co & 1 & $0.5000$ & $0.5000$ & $7.00$ \\\\", tex, StringComparison.Ordinal);
+        Assert.Contains("\\begin{table*}", table.ToLatex(resizeToWidth: true), StringComparison.Ordinal);
+        Assert.Contains("\\resizebox{\\textwidth}{!}{%", table.ToLatex(resizeToWidth: true), StringComparison.Ordinal);
     }
 }

@@ -4,10 +4,13 @@ namespace Iau.Reporting;
 /// <param name="BasePath">The path the files were named from (without extension).</param>
 /// <param name="PngPath">The PNG written, or null.</param>
 /// <param name="SvgPath">The SVG written, or null.</param>
-/// <param name="Message">"ok", or a one-line reason such as "PNG/SVG skipped: /usr/bin/chromium not found; apt-get install chromium".</param>
+/// <param name="Message">"ok", or a one-line reason such as "PNG/SVG/PDF skipped: /usr/bin/chromium not found; apt-get install chromium".</param>
 /// <param name="Elapsed">Time spent on this chart (the browser's start counts towards the first chart of a batch).</param>
 public sealed record ExportResult(string BasePath, string? PngPath, string? SvgPath, string Message, TimeSpan Elapsed)
 {
+    /// <summary>The PDF written, or null.</summary>
+    public string? PdfPath { get; init; }
+
     /// <summary>Whether every requested image was written.</summary>
     public bool Succeeded { get; init; }
 

@@ -87,6 +87,72 @@ public static partial class FigureExport
         WriteAllTextAtomic(path, ToSelfContainedHtml(chart, documentTitle));
     }
 
+    /// <summary>The file name of the shared plotly.js that <see cref="WriteHtmlWithSharedScript"/> pages load.</summary>
+    public const string SharedScriptName = "plotly.min.js";
+
+    /// <summary>
+    /// The chart as an HTML page that loads plotly.js from <paramref name="scriptName"/> beside it (a relative
+    /// path, so the page works offline next to the file <see cref="WriteSharedScript"/> writes).
+    /// </summary>
+    public static string ToSharedScriptHtml(GenericChart chart, string? documentTitle = null, string scriptName = SharedScriptName)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        var html = GenericChart.toEmbeddedHTML(chart);
+        if (documentTitle is not null)
+        {
+            var encoded = "<title>" + WebUtility.HtmlEncode(documentTitle) + "</title>";
+            html = TitleTag().Replace(html, _ => encoded, 1);
+        }
+
+        var tag = "<script type=\"text/javascript\" src=\"" + WebUtility.HtmlEncode(scriptName) + "\" charset=\"utf-8\"></script>";
+        var inserted = false;
+        var result = PlotlyScriptTag().Replace(html, _ =>
+        {
+            if (inserted)
+            {
+                return "";
+            }
+
+            inserted = true;
+            return tag;
+        });
+        if (inserted)
+        {
+            return result;
+        }
+
+        var head = result.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
+        return head >= 0 ? result.Insert(head, tag) : tag + result;
+    }
+
+    /// <summary>
+    /// Writes the chart as HTML that loads the shared plotly.js beside it (see <see cref="ToSharedScriptHtml"/>),
+    /// atomically; call <see cref="WriteSharedScript"/> once for the folder.
+    /// </summary>
+    public static void WriteHtmlWithSharedScript(GenericChart chart, string path, string? documentTitle = null)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        WriteAllTextAtomic(path, ToSharedScriptHtml(chart, documentTitle));
+    }
+
+    /// <summary>
+    /// Writes plotly.js (the copy inside Plotly.NET.dll) to <paramref name="directory"/>/plotly.min.js unless the
+    /// same bytes are there already; returns its path.
+    /// </summary>
+    public static string WriteSharedScript(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var path = Path.Combine(directory, SharedScriptName);
+        var bytes = new UTF8Encoding(false).GetBytes(PlotlyJs);
+        if (!File.Exists(path) || !File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
+        {
+            WriteAllBytesAtomic(path, bytes);
+        }
+
+        return path;
+    }
+
     /// <summary>
     /// Writes <c>basePath.png</c> and <c>basePath.svg</c> of one chart through a browser started for this call.
     /// Never throws for a missing or failing browser: the result says what happened.

@@ -6,24 +6,33 @@ using Plotly.NET;
 namespace Iau.Reporting;
 
 /// <summary>
-/// Renders many Plotly.NET charts to PNG and SVG with one headless Chromium: the browser starts once, opens
+/// Renders many Plotly.NET charts to PNG, SVG and PDF with one headless Chromium: the browser starts once, opens
 /// one page that carries plotly.js inline (a temporary file loaded through file://, so nothing comes from the
 /// network), and each chart is drawn there with <c>Plotly.newPlot</c> and exported with <c>Plotly.toImage</c>.
 /// When Chromium is missing or fails to start, <see cref="IsAvailable"/> is false and every call returns a
-/// result whose message says why (e.g. "PNG/SVG skipped: /usr/bin/chromium not found; apt-get install chromium").
+/// result whose message says why (e.g. "PNG/SVG/PDF skipped: /usr/bin/chromium not found; apt-get install chromium").
 /// Calls are serialised; dispose to close the browser.
 /// </summary>
 public sealed class FigureExporter : IAsyncDisposable
 {
     private const string RenderScript = """
-        async ([json, width, height, scale, wantPng, wantSvg]) => {
+        async ([json, width, height, scale, wantPng, wantSvg, dropTitle]) => {
             const fig = JSON.parse(json);
+            const layout = fig.layout || {};
+            layout.width = width;
+            layout.height = height;
+            if (dropTitle) {
+                layout.title = { text: '' };
+                const top = layout.meta && typeof layout.meta.exportMarginTop === 'number' ? layout.meta.exportMarginTop : null;
+                if (top !== null) { layout.margin = Object.assign({}, layout.margin || {}, { t: top }); }
+            }
             const gd = document.getElementById('gd');
             Plotly.purge(gd);
-            await Plotly.newPlot(gd, fig.data || [], fig.layout || {}, { staticPlot: true, displayModeBar: false });
+            gd.style.width = width + 'px';
+            gd.style.height = height + 'px';
+            await Plotly.newPlot(gd, fig.data || [], layout, { staticPlot: true, displayModeBar: false });
             const png = wantPng ? await Plotly.toImage(gd, { format: 'png', width: width, height: height, scale: scale }) : '';
             const svg = wantSvg ? await Plotly.toImage(gd, { format: 'svg', width: width, height: height }) : '';
-            Plotly.purge(gd);
             return [png, svg];
         }
         """;
@@ -110,7 +119,7 @@ public sealed class FigureExporter : IAsyncDisposable
             await CloseAsync(playwright, browser, pagePath).ConfigureAwait(false);
             return new FigureExporter(
                 options,
-                $"PNG/SVG skipped: {options.ExecutablePath} failed to start or load plotly.js ({Describe(ex)})",
+                $"PNG/SVG/PDF skipped: {options.ExecutablePath} failed to start or load plotly.js ({Describe(ex)})",
                 clock.Elapsed);
         }
         catch
@@ -149,7 +158,7 @@ public sealed class FigureExporter : IAsyncDisposable
             {
                 images = await _page.EvaluateAsync<string[]>(
                     RenderScript,
-                    new object[] { json, width, height, _options.Scale, _options.Png, _options.Svg }).ConfigureAwait(false);
+                    new object[] { json, width, height, _options.Scale, _options.Png, _options.Svg, _options.DropTitle }).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PlaywrightException or TimeoutException or InvalidOperationException)
             {
@@ -167,7 +176,7 @@ public sealed class FigureExporter : IAsyncDisposable
                 }
 
                 pngPath = basePath + ".png";
-                FigureExport.WriteAllBytesAtomic(pngPath, png);
+                FigureExport.WriteAllBytesAtomic(pngPath, PngDpi.WithDpi(png, FigureStyle.CssPixelsPerInch * _options.Scale));
             }
 
             if (_options.Svg)
@@ -184,7 +193,37 @@ public sealed class FigureExporter : IAsyncDisposable
                 FigureExport.WriteAllBytesAtomic(svgPath, svg);
             }
 
-            return new ExportResult(basePath, pngPath, svgPath, "ok", clock.Elapsed + startup) { Succeeded = true };
+            string? pdfPath = null;
+            if (_options.Pdf)
+            {
+                byte[] pdf;
+                try
+                {
+                    // Chromium prints the page: one page exactly the chart's size, vector, fonts embedded.
+                    pdf = await _page.PdfAsync(new PagePdfOptions
+                    {
+                        Width = $"{width}px",
+                        Height = $"{height}px",
+                        PrintBackground = true,
+                        PageRanges = "1",
+                        Margin = new Margin { Top = "0", Right = "0", Bottom = "0", Left = "0" },
+                    }).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is PlaywrightException or TimeoutException or InvalidOperationException)
+                {
+                    return new ExportResult(basePath, pngPath, svgPath, $"PDF failed for {Path.GetFileName(basePath)}: {Describe(ex)}", clock.Elapsed + startup);
+                }
+
+                if (pdf.Length < 5 || pdf[0] != (byte)'%' || pdf[1] != (byte)'P' || pdf[2] != (byte)'D' || pdf[3] != (byte)'F')
+                {
+                    return new ExportResult(basePath, pngPath, svgPath, $"PDF failed for {Path.GetFileName(basePath)}: the browser returned no PDF", clock.Elapsed + startup);
+                }
+
+                pdfPath = basePath + ".pdf";
+                FigureExport.WriteAllBytesAtomic(pdfPath, pdf);
+            }
+
+            return new ExportResult(basePath, pngPath, svgPath, "ok", clock.Elapsed + startup) { PdfPath = pdfPath, Succeeded = true };
         }
         finally
         {
@@ -215,13 +254,14 @@ public sealed class FigureExporter : IAsyncDisposable
 
     /// <summary>The message for a missing browser binary.</summary>
     public static string MissingBrowserMessage(string executablePath) =>
-        $"PNG/SVG skipped: {executablePath} not found; apt-get install chromium";
+        $"PNG/SVG/PDF skipped: {executablePath} not found; apt-get install chromium";
 
     /// <summary>The page the charts are drawn in: plotly.js inline and one empty div.</summary>
     internal static string RendererPage() =>
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>iau figure renderer</title>\n" +
         "<script type=\"text/javascript\">" + FigureExport.PlotlyJsForInlineScript + "</script>\n" +
-        "</head><body style=\"margin:0\"><div id=\"gd\"></div></body></html>\n";
+        "<style>@page { margin: 0 } html, body { margin: 0; padding: 0; background: #ffffff; overflow: hidden }</style>\n" +
+        "</head><body><div id=\"gd\"></div></body></html>\n";
 
     private static byte[] DecodeDataUrl(string? url)
     {

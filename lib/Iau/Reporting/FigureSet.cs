@@ -1,117 +1,295 @@
 using System.Globalization;
+using System.Text;
 using Iau.Experiments;
 using Plotly.NET;
 
 namespace Iau.Reporting;
 
-/// <summary>One figure of the set: its file stem, caption, and what it shows.</summary>
-public sealed record FigureEntry(string Name, string Caption, GenericChart Chart);
+/// <summary>One figure of the set: its file stem, caption (generated from the data it shows), chart and size.</summary>
+public sealed record FigureEntry(string Name, string Caption, GenericChart Chart, FigureSize? Size = null)
+{
+    /// <summary>The size the figure is exported at (the chart's own when none was given: single column).</summary>
+    public FigureSize ExportSize => Size ?? FigureSize.SingleColumn();
+}
+
+/// <summary>One table of the set: its file stem, caption (generated from its data) and the table.</summary>
+public sealed record TableEntry(string Name, string Caption, SummaryTable Table, bool Wide);
 
 /// <summary>What <see cref="FigureSet.WriteAsync"/> wrote.</summary>
-/// <param name="Tables">Summary tables by name (Markdown), also written as .md and .html files.</param>
-/// <param name="Figures">Figure stems written (each as .html, and .png/.svg when Chromium is available).</param>
-/// <param name="ImageMessage">What happened to PNG/SVG export (e.g. why it was skipped).</param>
+/// <param name="Tables">Summary tables by name (Markdown), also written as .md, .html and .tex files.</param>
+/// <param name="Figures">Figure stems written (each as .html, and .png/.svg/.pdf when Chromium is available).</param>
+/// <param name="ImageMessage">What happened to PNG/SVG/PDF export (e.g. why it was skipped).</param>
 /// <param name="ReadmePath">The figures README listing everything.</param>
-public sealed record FigureSetResult(IReadOnlyDictionary<string, string> Tables, IReadOnlyList<string> Figures, string ImageMessage, string ReadmePath);
+public sealed record FigureSetResult(IReadOnlyDictionary<string, string> Tables, IReadOnlyList<string> Figures, string ImageMessage, string ReadmePath)
+{
+    /// <summary>Whether PNG, SVG and PDF were written for every figure.</summary>
+    public bool ImagesWritten { get; init; }
+}
+
+/// <summary>Options of <see cref="FigureSet.WriteAsync"/>.</summary>
+public sealed record FigureSetOptions
+{
+    /// <summary>Where the rows came from, named in the README (e.g. "figures/results.jsonl").</summary>
+    public string? Source { get; init; }
+
+    /// <summary>Whether to export PNG/SVG/PDF through Chromium (false: tables and HTML only).</summary>
+    public bool Images { get; init; } = true;
+
+    /// <summary>Browser settings; the DPI, PDF and title settings are set by the figure set.</summary>
+    public ImageExportOptions ImageOptions { get; init; } = new();
+}
 
 /// <summary>
 /// The paper's tables and figures, built from stored result rows: main comparison tables per setting, the
-/// ablation, sensitivity, efficiency, sequential and convex tables, and the charts (grouped bars, trade-off,
-/// MIA ROC curves, sweeps, convex ground-truth error). Written to one folder with a README.
+/// ablation, sensitivity, efficiency, sequential and convex tables (and a table for any other experiment),
+/// and the charts (metric panels, trade-off, log–log MIA ROC, sweeps, convex ground-truth error) in the kit's
+/// style (<see cref="FigureStyle"/>). Captions are generated from the rows they describe. Written to one
+/// folder with a README; tables as Markdown, HTML and LaTeX; figures as HTML (sharing one plotly.min.js), PNG
+/// at 300 dpi, SVG and PDF.
 /// </summary>
 public static class FigureSet
 {
     /// <summary>Method order of tables and charts.</summary>
     public static IReadOnlyList<string> MethodOrderDefault { get; } =
-        ["original", "retrain", "iau", "iau-cached", "ia", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "certified"];
+        ["original", "retrain", "iau", "iau-cached", "ia", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "certified", "rl", "bad-teacher", "ssd"];
+
+    private static readonly string[] AblationOrder = ["IA", "IA+GC", "IA+GR", "IA+GC+GR"];
 
     /// <summary>Builds the tables and charts of whatever experiments the rows hold.</summary>
     public static (IReadOnlyDictionary<string, SummaryTable> Tables, IReadOnlyList<FigureEntry> Figures) Build(IReadOnlyList<ResultRow> rows)
     {
-        var tables = new Dictionary<string, SummaryTable>(StringComparer.Ordinal);
+        var (tables, figures) = BuildWithCaptions(rows);
+        return (tables.ToDictionary(t => t.Name, t => t.Table, StringComparer.Ordinal), figures);
+    }
+
+    /// <summary>Builds the tables (with captions) and charts of whatever experiments the rows hold.</summary>
+    public static (IReadOnlyList<TableEntry> Tables, IReadOnlyList<FigureEntry> Figures) BuildWithCaptions(IReadOnlyList<ResultRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var tables = new List<TableEntry>();
         var figures = new List<FigureEntry>();
         var order = MethodOrderDefault;
 
         // One table per forget set: random 5% keeps the plain name; 10% and class-wise get a suffix. Tuned rows
         // (variant "tuned") show as "method [tuned]" beside the reference-default rows.
-        foreach (var g in rows.Where(r => r.Experiment is "main" or "classwise").GroupBy(r => (r.Experiment, r.Dataset, r.Model, Forget: ForgetOf(r))))
+        foreach (var g in rows.Where(r => r.Experiment is "main" or "classwise")
+                     .GroupBy(r => (r.Experiment, r.Dataset, r.Model, Forget: ForgetOf(r)))
+                     .OrderBy(g => g.Key.Experiment, StringComparer.Ordinal).ThenBy(g => g.Key.Dataset, StringComparer.Ordinal)
+                     .ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Forget, StringComparer.Ordinal))
         {
-            var name = $"{g.Key.Experiment}-{g.Key.Dataset}-{g.Key.Model}" + (g.Key.Forget is "ratio=0.05" or "" || g.Key.Experiment == "classwise" ? string.Empty : "-" + g.Key.Forget.Replace("ratio=", "random-", StringComparison.Ordinal));
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
-            var what = g.Key.Experiment == "classwise" ? $"Class-wise forgetting ({g.Key.Forget})" : $"Main comparison ({g.Key.Forget.Replace("ratio=", "random ", StringComparison.Ordinal)})";
-            figures.Add(new($"{name}-bars", $"{what}, {g.Key.Model} on {g.Key.Dataset}: accuracies and membership inference per method (mean ± std over seeds).",
-                Charts.MetricBars(g, ["TA", "RA", "FA", "MIA_shadow", "MIA_entropy"], $"{g.Key.Model} on {g.Key.Dataset}", order)));
-            figures.Add(new($"{name}-tradeoff", $"Utility/forgetting/time trade-off, {g.Key.Model}: Avg Gap to Retrain against unlearning time (log scale).",
-                Charts.TradeOff(g.Where(r => r.Method != "original"), "AvgGap", "RTE", $"Avg Gap vs time, {g.Key.Model}", order)));
-            var roc = g.Where(r => r.Seed == g.Min(x => x.Seed) && r.Notes.ContainsKey(RocNote.Key))
-                .OrderBy(r => order.ToList().IndexOf(r.Method))
-                .Select(r => (Method: r.Variant.Length == 0 ? r.Method : $"{r.Method} [{r.Variant}]", RocNote.Parse(r.Notes[RocNote.Key])))
-                .Select(t => (t.Method, (IReadOnlyList<double>)t.Item2.Fpr, (IReadOnlyList<double>)t.Item2.Tpr))
+            var (experiment, dataset, model, forget) = g.Key;
+            var name = $"{experiment}-{dataset}-{model}" + (forget is "ratio=0.05" or "" || experiment == "classwise" ? string.Empty : "-" + forget.Replace("ratio=", "random-", StringComparison.Ordinal));
+            var what = experiment == "classwise" ? $"Class-wise forgetting ({forget})" : $"Main comparison ({forget.Replace("ratio=", "random ", StringComparison.Ordinal)})";
+            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
+            tables.Add(new(name, TableCaption($"{what}, {model} on {dataset}", table), table, Wide: true));
+
+            var barMetrics = new[] { "TA", "RA", "FA", "MIA_shadow", "MIA_entropy" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+            if (barMetrics.Count > 0)
+            {
+                var methods = MethodOrder.Arrange(g.Where(r => !IsRetrain(r)).Select(r => r.Method), order);
+                figures.Add(new(
+                    $"{name}-bars",
+                    $"{what}, {model} on {dataset}: {Join(barMetrics.Select(Charts.MetricLabel))} per method ({Seeds(g)}). " +
+                    $"Dashed line and grey band: Retrain's mean ± std, the target every method should match. " +
+                    OutlierSentence(g, barMetrics, methods),
+                    Charts.MetricBars(g, barMetrics, $"{model} on {dataset}", order, size: FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * methods.Count)))),
+                    FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * methods.Count)))));
+            }
+
+            var trade = g.Where(r => r.Method != "original").ToList();
+            if (trade.Any(r => r.Metrics.ContainsKey("AvgGap") && r.Metrics.ContainsKey("RTE")))
+            {
+                figures.Add(new(
+                    $"{name}-tradeoff",
+                    $"Cost against fidelity, {model} on {dataset}: Avg Gap to Retrain (mean |Δ| over TA, RA, FA, MIA; lower is closer) against unlearning time RTE, " +
+                    $"{(Charts.TradeOffUsesLogY(trade, "AvgGap", "RTE", order) ? "both on log scales" : "time on a log scale")} ({Seeds(trade)}). Dashed line: Retrain's time (band ± std); Retrain's Avg Gap is 0 by definition.",
+                    Charts.TradeOff(trade, "AvgGap", "RTE", $"Avg Gap vs time, {model}", order, FigureSize.DoubleColumn(3.0)),
+                    FigureSize.DoubleColumn(3.0)));
+            }
+
+            var seed = g.Min(x => x.Seed);
+            var roc = g.Where(r => r.Seed == seed && r.Notes.ContainsKey(RocNote.Key))
+                .OrderBy(r => IndexIn(order, r.Method))
+                .Select(r => (Method: r.Variant.Length == 0 ? r.Method : $"{r.Method} [{r.Variant}]", Curve: RocNote.Parse(r.Notes[RocNote.Key])))
+                .Select(t => (t.Method, (IReadOnlyList<double>)t.Curve.Fpr, (IReadOnlyList<double>)t.Curve.Tpr))
                 .ToList();
             if (roc.Count > 0)
             {
-                figures.Add(new($"{name}-mia-roc", $"Loss-threshold membership attack, forget set (members) against test set, seed {g.Min(x => x.Seed)}: ROC per method.",
-                    Charts.Roc(roc, $"Loss attack ROC, {g.Key.Model}")));
+                var firstFpr = roc.Select(c => c.Item2.Where(f => f > 0).DefaultIfEmpty(double.NaN).Min()).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+                var resolution = double.IsFinite(firstFpr) && firstFpr > Charts.LowFprLevels.Max()
+                    ? $" n/r: not resolved — the stored curves are thinned to about 50 points and their first point above FPR 0 lies at FPR up to {firstFpr.ToString("0.####", CultureInfo.InvariantCulture)}, so the TPR at 1% and 0.1% FPR cannot be read from them."
+                    : "";
+                var rocSize = FigureSize.DoubleColumn(Math.Max(3.0, 0.7 + (0.19 * (roc.Count + 1))));
+                figures.Add(new(
+                    $"{name}-mia-roc",
+                    $"Loss-threshold membership attack on {model}, forget set (members) against test set (non-members), seed {seed}: ROC per method on log–log axes; " +
+                    $"the legend gives the AUC and the TPR at 1% and 0.1% FPR (dotted lines), Retrain dashed black. A single seed: no error bars.{resolution}",
+                    Charts.Roc(roc, $"Loss attack ROC, {model}", size: rocSize),
+                    rocSize));
             }
         }
 
-        foreach (var g in rows.Where(r => r.Experiment == "ablation").GroupBy(r => (r.Dataset, r.Model)))
+        foreach (var g in Settings(rows, "ablation"))
         {
-            var name = $"ablation-{g.Key.Dataset}-{g.Key.Model}";
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = ["IA", "IA+GC", "IA+GR", "IA+GC+GR"] });
-            figures.Add(new(name, $"Ablation, {g.Key.Model}: IA, IA+GC, IA+GR, IA+GC+GR.",
-                Charts.MetricBars(g, ["TA", "RA", "FA", "MIA_shadow", "AvgGap"], $"Ablation, {g.Key.Model}", ["IA", "IA+GC", "IA+GR", "IA+GC+GR"])));
+            var (dataset, model) = g.Key;
+            var name = $"ablation-{dataset}-{model}";
+            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = AblationOrder });
+            tables.Add(new(name, TableCaption($"Ablation of IAU on {model}, {dataset} (IA: forget term alone; GC: gradient correction with D_r; GR: original trained with gradient restriction)", table), table, Wide: true));
+            var metrics = new[] { "TA", "RA", "FA", "MIA_shadow", "AvgGap" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+            var seeds = g.Select(r => r.Seed).ToHashSet();
+            var reference = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && seeds.Contains(r.Seed)).ToList();
+            var refText = reference.Count > 0
+                ? $"Dashed line: Retrain of the main experiment for the same seed{(seeds.Count > 1 ? "s" : "")} (its original trained with GR); the Avg Gap of each variant is measured against a Retrain of its own original, whose Avg Gap is 0 by definition."
+                : "Retrain has no row for this setting; the Avg Gap panel's dashed line is Retrain's 0 by definition.";
+            var size = FigureSize.DoubleColumn(1.75);
+            figures.Add(new(
+                $"{name}-bars",
+                $"Ablation on {model}, {dataset}: {Join(metrics.Select(Charts.MetricLabel))} of IA, IA+GC, IA+GR and IA+GC+GR (= IAU) ({Seeds(g)}). {refText}",
+                Charts.MetricBars(g, metrics, $"Ablation, {model}", AblationOrder, reference, size: size),
+                size));
         }
 
-        foreach (var g in rows.Where(r => r.Experiment == "sensitivity").GroupBy(r => (r.Dataset, r.Model)))
+        foreach (var g in Settings(rows, "sensitivity"))
         {
-            var name = $"sensitivity-{g.Key.Dataset}-{g.Key.Model}";
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
+            var (dataset, model) = g.Key;
+            var name = $"sensitivity-{dataset}-{model}";
+            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
+            tables.Add(new(name, TableCaption($"Sensitivity of IAU on {model}, {dataset} (GR weight α of the original, steps and learning rate of the update, forget ratio)", table), table, Wide: true));
             var alpha = g.Where(r => r.Variant.StartsWith("alpha=", StringComparison.Ordinal)).ToList();
             if (alpha.Count > 0)
             {
-                figures.Add(new($"{name}-alpha", "Sensitivity to the gradient-restriction weight α of the original: forget accuracy and Avg Gap of IAU.",
-                    Charts.Sweep(alpha, "AvgGap", "alpha", "IAU Avg Gap vs α")));
+                var metrics = new[] { "FA", "AvgGap" }.Where(m => alpha.Any(r => r.Metrics.ContainsKey(m))).ToList();
+                var seeds = alpha.Select(r => r.Seed).ToHashSet();
+                var reference = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && seeds.Contains(r.Seed)).ToList();
+                var size = FigureSize.DoubleColumn(2.3);
+                figures.Add(new(
+                    $"{name}-alpha",
+                    $"Sensitivity to the gradient-restriction weight α of the original ({Values(alpha, "alpha")}): {Join(metrics.Select(Charts.MetricLabel))} of IAU ({Seeds(alpha)}). " +
+                    (reference.Count > 0 && metrics.Contains("FA") ? "Dashed line in the FA panel: Retrain of the main experiment (its original trained with the default α) for the same seed; " : "") +
+                    "each Avg Gap is measured against a Retrain with the same α, 0 by definition (dashed).",
+                    Charts.Sweep(alpha, metrics, "alpha", "IAU vs α", logX: false, order, reference, size),
+                    size));
             }
 
             var ratio = g.Where(r => r.Variant.StartsWith("ratio=", StringComparison.Ordinal)).ToList();
             if (ratio.Count > 0)
             {
-                figures.Add(new($"{name}-ratio", "Sensitivity to the forget ratio: forget accuracy of IAU and Retrain.",
-                    Charts.Sweep(ratio, "FA", "ratio", "Forget accuracy vs forget ratio", methodOrder: order)));
+                var metrics = new[] { "TA", "FA" }.Where(m => ratio.Any(r => r.Metrics.ContainsKey(m))).ToList();
+                var size = FigureSize.DoubleColumn(2.3);
+                figures.Add(new(
+                    $"{name}-ratio",
+                    $"Sensitivity to the forget ratio ({Values(ratio, "ratio")}): {Join(metrics.Select(Charts.MetricLabel))} of {Join(MethodOrder.Arrange(ratio.Select(r => r.Method), order).Select(Pretty))}, Retrain dashed black ({Seeds(ratio)}).",
+                    Charts.Sweep(ratio, metrics, "ratio", "Accuracy vs forget ratio", logX: false, order, size: size),
+                    size));
             }
         }
 
-        foreach (var g in rows.Where(r => r.Experiment == "efficiency").GroupBy(r => (r.Dataset, r.Model)))
+        foreach (var g in Settings(rows, "efficiency"))
         {
-            var name = $"efficiency-{g.Key.Dataset}-{g.Key.Model}";
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true, Metrics = ["RTE", "TA", "FA", "forget_size", "retain_size"] });
-            figures.Add(new($"{name}-forget", "Unlearning time against the forget-set size (forget ratio of the training split).",
-                Charts.Sweep(g.Where(r => r.Variant.StartsWith("forget=", StringComparison.Ordinal)), "RTE", "forget", "Time vs |D_f|", logX: true, methodOrder: order)));
-            figures.Add(new($"{name}-retain", "Unlearning time of IAU against the retain-set size (fraction of D_r); cached IAU needs no pass over D_r.",
-                Charts.Sweep(g.Where(r => r.Variant.StartsWith("retain=", StringComparison.Ordinal)), "RTE", "retain", "Time vs |D_r|", methodOrder: order)));
+            var (dataset, model) = g.Key;
+            var name = $"efficiency-{dataset}-{model}";
+            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true, Metrics = ["RTE", "TA", "FA", "forget_size", "retain_size"] });
+            tables.Add(new(name, TableCaption($"Efficiency on {model}, {dataset}: unlearning time against the sizes of D_f and D_r", table), table, Wide: false));
+            var forget = g.Where(r => r.Variant.StartsWith("forget=", StringComparison.Ordinal)).ToList();
+            var effSeeds = g.Select(r => r.Seed).ToHashSet();
+            var mainRetrain = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && effSeeds.Contains(r.Seed)).ToList();
+            if (forget.Count > 0)
+            {
+                var hasRetrain = forget.Any(IsRetrain);
+                figures.Add(new(
+                    $"{name}-forget",
+                    $"Unlearning time RTE against the forget-set size (forget ratio of the training split {Values(forget, "forget")}, log scale) for {Join(MethodOrder.Arrange(forget.Where(r => !IsRetrain(r)).Select(r => r.Method), order).Select(Pretty))} ({Seeds(forget)}). " +
+                    (hasRetrain ? "Retrain dashed black." : mainRetrain.Count > 0 ? "Dashed line: Retrain's time in the main experiment (its forget set, same seed); this experiment does not run Retrain." : "This experiment does not run Retrain."),
+                    Charts.Sweep(forget, ["RTE"], "forget", "Time vs |D_f|", logX: true, order, hasRetrain ? null : mainRetrain.Count > 0 ? mainRetrain : null, FigureSize.SingleColumn(2.6)),
+                    FigureSize.SingleColumn(2.6)));
+            }
+
+            var retain = g.Where(r => r.Variant.StartsWith("retain=", StringComparison.Ordinal)).ToList();
+            if (retain.Count > 0)
+            {
+                // Retrain at the same forget-set size as the retain sweep, from the forget sweep.
+                var forgetSize = retain.Select(r => r.Metrics.GetValueOrDefault("forget_size", double.NaN)).FirstOrDefault(double.IsFinite, double.NaN);
+                var reference = forget.Where(r => IsRetrain(r) && r.Metrics.GetValueOrDefault("forget_size", double.NaN) == forgetSize).ToList();
+                var fromMain = reference.Count == 0 && mainRetrain.Count > 0;
+                if (fromMain)
+                {
+                    reference = mainRetrain;
+                }
+
+                figures.Add(new(
+                    $"{name}-retain",
+                    $"Unlearning time of IAU against the share of D_r its retain gradient is computed on ({Values(retain, "retain")}; cached IAU needs no pass over D_r) ({Seeds(retain)})." +
+                    (fromMain ? " Dashed line: Retrain's time in the main experiment (same seed)."
+                        : reference.Count > 0 ? $" Dashed line: Retrain's time for the same |D_f| = {forgetSize.ToString("F0", CultureInfo.InvariantCulture)}." : " No Retrain time to compare with."),
+                    Charts.Sweep(retain, ["RTE"], "retain", "Time vs |D_r|", logX: false, order, reference, FigureSize.SingleColumn(2.6)),
+                    FigureSize.SingleColumn(2.6)));
+            }
         }
 
-        foreach (var g in rows.Where(r => r.Experiment == "sequential").GroupBy(r => (r.Dataset, r.Model)))
+        foreach (var g in Settings(rows, "sequential"))
         {
-            var name = $"sequential-{g.Key.Dataset}-{g.Key.Model}";
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = ["iau-exact", "iau-cached"], SplitByVariant = true, Metrics = ["TA", "FA", "RTE", "removed"] });
-            figures.Add(new(name, "Sequential deletion requests (1% of train each): test and cumulative forget accuracy after each request, exact and cached IAU.",
-                Charts.Sweep(g, "FA", "request", "Forget accuracy over a stream of requests")));
+            var (dataset, model) = g.Key;
+            var name = $"sequential-{dataset}-{model}";
+            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = ["iau-exact", "iau-cached"], SplitByVariant = true, Metrics = ["TA", "FA", "RTE", "removed"] });
+            tables.Add(new(name, TableCaption($"Sequential deletion requests on {model}, {dataset}: exact IAU (both gradients at the current weights) and cached IAU (stored gradient taken at θ*)", table), table, Wide: false));
+            var metrics = new[] { "TA", "FA" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+            var seeds = g.Select(r => r.Seed).ToHashSet();
+            var reference = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && seeds.Contains(r.Seed))
+                .Select(r => r with { Metrics = r.Metrics.Where(kv => kv.Key == "TA").ToDictionary(kv => kv.Key, kv => kv.Value) })
+                .ToList();
+            var size = FigureSize.DoubleColumn(2.3);
+            figures.Add(new(
+                $"{name}-requests",
+                $"Sequential deletion requests ({Values(g, "request").Split(',').Length} requests of 1% of the training split each): test accuracy and cumulative forget accuracy after each request, exact and cached IAU ({Seeds(g)}). " +
+                (reference.Count > 0 ? "Dashed line in the TA panel: Retrain of the main experiment (5% forget set, same seed); retraining after every request is not run, so FA has no Retrain reference." : "Retraining after every request is not run: no Retrain reference."),
+                Charts.Sweep(g, metrics, "request", "Accuracy over a stream of requests", logX: false, ["iau-exact", "iau-cached"], reference.Count > 0 ? reference : null, size),
+                size));
         }
 
-        foreach (var g in rows.Where(r => r.Experiment == "convex").GroupBy(r => (r.Dataset, r.Model)))
+        foreach (var g in Settings(rows, "convex"))
         {
-            var name = $"convex-{g.Key.Dataset}-{g.Key.Model}";
-            tables[name] = SummaryTable.Build(g, new SummaryTableOptions { SplitByVariant = true, Metrics = ["iau_error", "iu_error", "certified_error", "iau_cosine", "iu_cosine", "shift_norm", "retrain_seconds", "iau_seconds", "iu_seconds"] });
+            var (dataset, model) = g.Key;
+            var name = $"convex-{dataset}-{model}";
+            var table = SummaryTable.Build(g, new SummaryTableOptions { SplitByVariant = true, Metrics = ["iau_error", "iu_error", "certified_error", "iau_cosine", "iu_cosine", "shift_norm", "retrain_seconds", "iau_seconds", "iu_seconds"] });
+            tables.Add(new(name, TableCaption($"Convex ground truth on {model}, {dataset}: error ‖θ_method − θ_retrain‖ / ‖θ* − θ_retrain‖ against exact retraining, cosine of each update with the true shift, times", table), table, Wide: true));
             var points = g.Select(r => (Removed: r.Metrics.GetValueOrDefault("removed", ParseRemoved(r.Variant)), r))
                 .GroupBy(p => p.Removed).OrderBy(p => p.Key).ToList();
             var removed = points.Select(p => p.Key).ToList();
             var series = new[] { "iau", "iu", "certified" }
-                .Select(m => (m, (IReadOnlyList<double>)points.Select(p => p.Average(x => x.r.Metrics.GetValueOrDefault($"{m}_error", double.NaN))).ToList()))
+                .Where(m => g.Any(r => r.Metrics.ContainsKey($"{m}_error")))
+                .Select(m => (m, (IReadOnlyList<MeanStd>)[.. points.Select(p => MeanStd.Of(p.Select(x => x.r.Metrics.GetValueOrDefault($"{m}_error", double.NaN))))]))
                 .ToList();
-            figures.Add(new(name, "Convex ground truth (logistic regression): ‖θ_method − θ_retrain‖ / ‖θ* − θ_retrain‖ against the number of samples removed.",
-                Charts.RemovalError(removed, series, "Error vs exact retraining (logistic regression)", logY: true)));
+            figures.Add(new(
+                $"{name}-error",
+                $"Convex ground truth ({model}, {dataset}): relative parameter error ‖θ_method − θ_retrain‖ / ‖θ* − θ_retrain‖ of {Join(series.Select(s => Pretty(s.m)))} against the number of samples removed, log scale ({Seeds(g)}). " +
+                "Exact retraining is the reference at error 0 (not drawable on a log axis); 1 means no closer than the original.",
+                Charts.RemovalError(removed, series, "Error vs exact retraining", "Relative error to retraining", logY: true, FigureSize.SingleColumn(2.6)),
+                FigureSize.SingleColumn(2.6)));
+        }
+
+        // Any other experiment (e.g. added later): a table per setting, and metric panels when it has accuracies.
+        var known = new HashSet<string>(["main", "classwise", "ablation", "sensitivity", "efficiency", "sequential", "convex"], StringComparer.Ordinal);
+        foreach (var experiment in rows.Select(r => r.Experiment).Where(e => !known.Contains(e)).Distinct().Order(StringComparer.Ordinal))
+        {
+            foreach (var g in Settings(rows, experiment))
+            {
+                var (dataset, model) = g.Key;
+                var name = $"{experiment}-{dataset}-{model}";
+                var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order });
+                tables.Add(new(name, TableCaption($"Experiment \"{experiment}\", {model} on {dataset}", table), table, Wide: table.Metrics.Count > 6));
+                var metrics = Charts.DefaultBarMetrics.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+                if (metrics.Count > 0 && g.Any(r => !IsRetrain(r)))
+                {
+                    var methods = MethodOrder.Arrange(g.Where(r => !IsRetrain(r)).Select(r => r.Method), order);
+                    var size = FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * g.Where(r => !IsRetrain(r)).Select(r => (r.Method, r.Variant)).Distinct().Count())));
+                    figures.Add(new(
+                        $"{name}-bars",
+                        $"Experiment \"{experiment}\", {model} on {dataset}: {Join(metrics.Select(Charts.MetricLabel))} per method ({Seeds(g)})" +
+                        (g.Any(IsRetrain) ? "; dashed line and grey band: Retrain's mean ± std." : "; this experiment has no Retrain rows."),
+                        Charts.MetricBars(g, metrics, $"{experiment}, {model} on {dataset}", order, size: size),
+                        size));
+                }
+            }
         }
 
         return (tables, figures);
@@ -124,52 +302,250 @@ public static class FigureSet
         return parts.Length >= 7 ? parts[3] : string.Empty;
     }
 
-    /// <summary>Writes tables (.md, .html), figures (.html; .png and .svg through Chromium when available) and README.md.</summary>
-    public static async Task<FigureSetResult> WriteAsync(IReadOnlyList<ResultRow> rows, string directory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes tables (.md, .html, .tex), figures (.html loading one shared plotly.min.js; .png at 300 dpi, .svg and
+    /// .pdf through Chromium when available) and README.md.
+    /// </summary>
+    public static async Task<FigureSetResult> WriteAsync(
+        IReadOnlyList<ResultRow> rows, string directory, IProgress<string>? progress = null, CancellationToken cancellationToken = default,
+        FigureSetOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        options ??= new FigureSetOptions();
         Directory.CreateDirectory(directory);
-        var (tables, figures) = Build(rows);
-        var report = new MarkdownReport(
-            "Figures and tables",
-            "Generated by `iau figures` (or `iau reproduce`) from the stored results. Each figure is a self-contained HTML file (plotly.js inline, works offline) and, where Chromium is available, a PNG and an SVG.");
-        var markdown = new Dictionary<string, string>(StringComparer.Ordinal);
-        report.AddSection("Tables");
-        foreach (var (name, table) in tables)
-        {
-            var md = table.ToMarkdown();
-            markdown[name] = md;
-            WriteAtomic(Path.Combine(directory, name + ".md"), md);
-            WriteAtomic(Path.Combine(directory, name + ".html"), $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{name}</title></head><body>{table.ToHtml(name)}</body></html>");
-            report.AddTable(table, name);
-        }
+        var (tables, figures) = BuildWithCaptions(rows);
+        var markdown = WriteTables(tables, directory);
 
+        FigureExport.WriteSharedScript(directory);
         foreach (var f in figures)
         {
             progress?.Report($"figure {f.Name}");
-            FigureExport.WriteHtml(f.Chart, Path.Combine(directory, f.Name + ".html"));
+            FigureExport.WriteHtmlWithSharedScript(f.Chart, Path.Combine(directory, f.Name + ".html"), f.Name);
         }
 
-        progress?.Report("PNG/SVG export");
-        var images = await FigureExport.TryWriteImagesAsync(figures.Select(f => (f.Chart, Path.Combine(directory, f.Name))), 900, 520, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var message = images.Count == 0 ? "no figures" : images.All(i => i.Succeeded) ? $"PNG and SVG written for {images.Count} figures" : images.First(i => !i.Succeeded).Message;
+        string message;
+        var imagesWritten = false;
+        if (!options.Images)
+        {
+            message = "PNG/SVG/PDF not requested: tables and HTML only";
+        }
+        else if (figures.Count == 0)
+        {
+            message = "no figures";
+        }
+        else
+        {
+            progress?.Report("PNG/SVG/PDF export");
+            var imageOptions = options.ImageOptions with { Png = true, Svg = true, Pdf = true, DropTitle = true, Scale = ImageExportOptions.ForDpi(FigureStyle.Dpi) };
+            await using var exporter = await FigureExporter.StartAsync(imageOptions, cancellationToken).ConfigureAwait(false);
+            var results = new List<ExportResult>();
+            foreach (var f in figures)
+            {
+                var size = f.ExportSize;
+                results.Add(await exporter.TryWriteImagesAsync(f.Chart, Path.Combine(directory, f.Name), size.WidthPixels, size.HeightPixels, cancellationToken).ConfigureAwait(false));
+            }
+
+            imagesWritten = results.All(i => i.Succeeded);
+            message = imagesWritten
+                ? $"PNG ({FigureStyle.Dpi} dpi), SVG and PDF written for {results.Count} figures"
+                : results.First(i => !i.Succeeded).Message + "; tables and HTML written";
+        }
+
+        var readme = Path.Combine(directory, "README.md");
+        Readme(tables, figures, directory, options.Source).WriteTo(readme);
+        return new FigureSetResult(markdown, [.. figures.Select(f => f.Name)], message, readme) { ImagesWritten = imagesWritten };
+    }
+
+    /// <summary>
+    /// Writes every table as .md (caption in italics, then the table), .html and .tex into
+    /// <paramref name="directory"/>; returns the Markdown by name. Needs no browser.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WriteTables(IReadOnlyList<TableEntry> tables, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        Directory.CreateDirectory(directory);
+        var markdown = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, caption, table, wide) in tables)
+        {
+            var md = table.ToMarkdown();
+            markdown[name] = md;
+            FigureExport.WriteAllTextAtomic(Path.Combine(directory, name + ".md"), $"*{caption}*\n\n{md}");
+            FigureExport.WriteAllTextAtomic(Path.Combine(directory, name + ".html"), TableHtml(name, caption, table));
+            FigureExport.WriteAllTextAtomic(Path.Combine(directory, name + ".tex"), table.ToLatex(caption, $"tab:{name}", resizeToWidth: wide));
+        }
+
+        return markdown;
+    }
+
+    private static string TableHtml(string name, string caption, SummaryTable table) =>
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + System.Net.WebUtility.HtmlEncode(name) + "</title>\n" +
+        "<style>body{font-family:Arial,'Liberation Sans',Helvetica,sans-serif;font-size:13px;margin:16px}" +
+        "table.iau-summary{border-collapse:collapse}table.iau-summary caption{caption-side:top;text-align:left;padding:4px 0;max-width:60em}" +
+        "table.iau-summary th,table.iau-summary td{padding:2px 8px;text-align:right;white-space:nowrap}" +
+        "table.iau-summary th:first-child,table.iau-summary td:first-child{text-align:left}" +
+        "table.iau-summary thead tr{border-top:2px solid #000;border-bottom:1px solid #000}table.iau-summary tbody tr:last-child{border-bottom:2px solid #000}</style>\n" +
+        "</head><body>\n" + table.ToHtml(caption) + "</body></html>\n";
+
+    /// <summary>
+    /// A table's caption from its data: the title, the seed counts (mean ± std over n seeds, or single seed
+    /// with no ± shown) and which cells are bold by which rule.
+    /// </summary>
+    public static string TableCaption(string title, SummaryTable table)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentNullException.ThrowIfNull(table);
+        var counts = table.Rows.Select(table.SeedCount).Distinct().Order().ToList();
+        var seeds = counts switch
+        {
+            [1] => "single seed (n = 1): values without ± std",
+            [var n] => $"mean ± std over {n} seeds",
+            _ => $"mean ± std where n > 1 (n = {counts[0]}–{counts[^1]} seeds per row)",
+        };
+        var bold = new List<string>();
+        foreach (var (rule, text) in new[] { (BestRule.ClosestToReference, "closest to Retrain"), (BestRule.Lowest, "lowest"), (BestRule.Highest, "highest") })
+        {
+            var metrics = table.Metrics.Where(m => table.Rules[m] == rule && table.Rows.Any(r => table.IsBest(r, m))).Select(Charts.MetricLabel).ToList();
+            if (metrics.Count > 0)
+            {
+                bold.Add($"{text} for {Join(metrics)}");
+            }
+        }
+
+        return $"{title}; {seeds}." + (bold.Count > 0 ? $" Bold: best per column ({string.Join("; ", bold)})." : "");
+    }
+
+    private static MarkdownReport Readme(IReadOnlyList<TableEntry> tables, IReadOnlyList<FigureEntry> figures, string directory, string? source)
+    {
+        var report = new MarkdownReport(
+            "Figures and tables",
+            "Generated by `iau figures` (or at the end of `iau reproduce`) from stored result rows" +
+            (source is null ? "" : $" — here `{source}`") + ". Regenerate with\n\n" +
+            $"    iau figures --results {source ?? "results/quick/results.jsonl"} --out {directory.Replace('\\', '/').TrimEnd('/')}\n\n" +
+            "Tables are rebuilt byte for byte from the rows (a test checks the committed ones); figures need Chromium (`apt-get install chromium`) for PNG, SVG and PDF, " +
+            "and without it the command writes the tables and the HTML figures and says so. To refresh this folder from a new run, copy that run's " +
+            "`results.jsonl` here first (e.g. `cp results/quick/results.jsonl figures/results.jsonl`), then run the command above.");
+        report.AddSection("What is here");
+        report.AddList(
+        [
+            "Every **table** as Markdown (`.md`, caption in italics), HTML (`.html`) and LaTeX (`.tex`: booktabs, `\\input{…}` it; wide tables use `table*` and `\\resizebox`, so load `graphicx`). " +
+            "Cells are mean ± sample std over seeds, the ± only where a row has more than one seed; counts are integers; the best cell of each column is bold.",
+            $"Every **figure** as PNG at {FigureStyle.Dpi} dpi, vector SVG and PDF (printed by Chromium, fonts embedded), sized for paper templates: " +
+            $"{FigureStyle.SingleColumnInches} in wide for one column, {FigureStyle.DoubleColumnInches} in for both (`\\includegraphics{{name.pdf}}` at its natural size). " +
+            "Titles are left out of the images (the captions below carry them) and kept in the interactive HTML, which loads the one `plotly.min.js` beside it (offline).",
+            "Captions are generated from the rows each figure or table shows (seed counts, settings, what the reference lines are).",
+        ]);
+        report.AddSection("Figure style");
+        report.AddParagraph(
+            "White background, black frame, Arial/Liberation Sans at 7.5 pt. Each method has one colour (Okabe–Ito and Paul Tol colour-blind-safe palettes), " +
+            "one marker and one line dash in every figure, from the table in `lib/Iau/Reporting/FigureStyle.cs`; a method not in the table gets a fallback colour " +
+            "no other method of the same figure uses. Retrain, the gold standard, is a dashed black line with a grey band of ± 1 std wherever methods are compared to it. " +
+            "Error bars are ± 1 sample std over seeds where a point has more than one seed; single-seed figures say so in a note. " +
+            "Axis ranges fit the data rather than starting at 0; in the metric panels a method far outside the others (beyond 3 interquartile ranges) is an arrow at the panel's edge with its value. " +
+            "ROC curves are on log–log axes with the TPR at 1% and 0.1% FPR in the legend.");
+        report.AddTable(MethodStyleTable());
+        report.AddSection("Tables");
+        foreach (var (name, caption, table, _) in tables)
+        {
+            report.AddParagraph($"**{name}** — [Markdown]({name}.md) · [HTML]({name}.html) · [LaTeX]({name}.tex)");
+            report.AddTable(table, caption);
+        }
+
         report.AddSection("Figures");
         foreach (var f in figures)
         {
             report.AddFigure(f.Caption, Path.Combine(directory, f.Name), directory);
         }
 
-        var readme = Path.Combine(directory, "README.md");
-        report.WriteTo(readme);
-        return new FigureSetResult(markdown, figures.Select(f => f.Name).ToList(), message, readme);
+        return report;
+    }
+
+    private static string MethodStyleTable()
+    {
+        var sb = new StringBuilder("| method | label | colour | marker | dash |\n| --- | --- | --- | --- | --- |\n");
+        foreach (var s in FigureStyle.Methods)
+        {
+            sb.Append($"| `{s.Method}` | {s.Label} | `{s.Color}` | {s.Marker} | {s.Dash} |\n");
+        }
+
+        foreach (var (alias, target) in FigureStyle.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            sb.Append($"| `{alias}` | drawn as `{target}` | | | |\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static IEnumerable<IGrouping<(string Dataset, string Model), ResultRow>> Settings(IReadOnlyList<ResultRow> rows, string experiment) =>
+        rows.Where(r => r.Experiment == experiment)
+            .GroupBy(r => (r.Dataset, r.Model))
+            .OrderBy(g => g.Key.Dataset, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Model, StringComparer.Ordinal);
+
+    private static bool IsRetrain(ResultRow r) => string.Equals(r.Method, MethodOrder.DefaultReference, StringComparison.OrdinalIgnoreCase);
+
+    private static int IndexIn(IReadOnlyList<string> order, string method)
+    {
+        for (var i = 0; i < order.Count; i++)
+        {
+            if (string.Equals(order[i], method, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
+    }
+
+    private static string Pretty(string method) => FigureStyle.Known(method)?.Label ?? method;
+
+    /// <summary>"3 seeds: mean ± std" or "single seed: no error bars" from the rows' distinct seeds per point.</summary>
+    private static string Seeds(IEnumerable<ResultRow> rows)
+    {
+        var perPoint = rows.GroupBy(r => (r.Method, r.Variant)).Select(g => g.Select(r => r.Seed).Distinct().Count()).Distinct().Order().ToList();
+        return perPoint switch
+        {
+            [] => "no rows",
+            [1] => "single seed, no error bars",
+            [var n] => $"mean ± std over {n} seeds",
+            _ => $"mean ± std where n > 1, n = {perPoint[0]}–{perPoint[^1]} seeds",
+        };
+    }
+
+    private static string Values(IEnumerable<ResultRow> rows, string parameter) =>
+        string.Join(", ", rows.Select(r => VariantParameter.TryParse(r.Variant, parameter, out var v) ? v : double.NaN)
+            .Where(double.IsFinite).Distinct().Order().Select(v => v.ToString("0.#####", CultureInfo.InvariantCulture)));
+
+    private static string OutlierSentence(IEnumerable<ResultRow> rows, IReadOnlyList<string> metrics, IReadOnlyList<string> methods)
+    {
+        var list = rows.ToList();
+        var off = new List<string>();
+        foreach (var metric in metrics)
+        {
+            var stats = methods.Select(m => MeanStd.Of(list.Where(r => string.Equals(r.Method, m, StringComparison.OrdinalIgnoreCase))
+                .Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)))).ToList();
+            var refStat = MeanStd.Of(list.Where(IsRetrain).Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)));
+            var (_, _, outliers) = Charts.FitRange(stats, refStat, Charts.IsDistanceToReference(metric));
+            off.AddRange(outliers.Select(i => $"{Pretty(methods[i])} on {Charts.MetricLabel(metric)} ({stats[i].Mean.ToString("F3", CultureInfo.InvariantCulture)})"));
+        }
+
+        return off.Count == 0
+            ? "Each panel's range fits the points."
+            : $"Each panel's range fits the points; off-scale values are arrows at the edge with their mean: {Join(off)}.";
+    }
+
+    private static string Join(IEnumerable<string> items)
+    {
+        var list = items.ToList();
+        return list.Count switch
+        {
+            0 => "",
+            1 => list[0],
+            2 => $"{list[0]} and {list[1]}",
+            _ => string.Join(", ", list.Take(list.Count - 1)) + " and " + list[^1],
+        };
     }
 
     private static double ParseRemoved(string variant) =>
         VariantParameter.TryParse(variant, out _, out var v) ? v : double.NaN;
-
-    private static void WriteAtomic(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 }

@@ -26,8 +26,24 @@ public sealed record ImageExportOptions
     /// <summary>Whether to write SVG files.</summary>
     public bool Svg { get; init; } = true;
 
-    /// <summary>PNG pixel ratio (Plotly's "scale"): 2 gives crisp images at twice the width and height in pixels.</summary>
+    /// <summary>Whether to write PDF files (Chromium prints the drawn chart as vector PDF with its fonts embedded).</summary>
+    public bool Pdf { get; init; }
+
+    /// <summary>
+    /// Whether to leave the chart's title out of the images (papers put it in the caption); the top margin is
+    /// then the layout's meta.exportMarginTop when the chart sets one.
+    /// </summary>
+    public bool DropTitle { get; init; }
+
+    /// <summary>
+    /// PNG pixel ratio (Plotly's "scale"): 2 gives crisp images at twice the width and height in pixels. The PNG
+    /// records 96 × scale dots per inch (pHYs), so <see cref="ForDpi"/>(300) gives 300-dpi images of the
+    /// chart's size in inches.
+    /// </summary>
     public double Scale { get; init; } = 1;
+
+    /// <summary>The scale that renders <paramref name="dpi"/> PNG pixels per inch (CSS lays out at 96 px per inch).</summary>
+    public static double ForDpi(int dpi) => dpi / FigureStyle.CssPixelsPerInch;
 
     /// <summary>Limit for starting the browser and for rendering one chart.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -42,16 +42,37 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
         };
     }
 
-    /// <summary>Formats as "mean ± std" with <paramref name="digits"/> decimals (invariant culture); "—" when empty.</summary>
-    public string Format(int digits = 4)
+    /// <summary>
+    /// Formats as "mean ± std" with <paramref name="digits"/> decimals (invariant culture), the "± std" only
+    /// when more than one value was aggregated (a single seed has no spread to report); "—" when empty.
+    /// </summary>
+    public string Format(int digits = 4) => Format(digits, integral: false);
+
+    /// <summary>
+    /// As <see cref="Format(int)"/>; when <paramref name="integral"/> (every aggregated value is a whole number,
+    /// e.g. a count), a whole mean with no spread is written as an integer ("480"), and otherwise with one
+    /// decimal ("480.5 ± 2.1").
+    /// </summary>
+    public string Format(int digits, bool integral)
     {
         if (!HasValue)
         {
             return "—";
         }
 
+        if (integral)
+        {
+            if (Std == 0 && Mean == Math.Round(Mean))
+            {
+                return Mean.ToString("F0", CultureInfo.InvariantCulture);
+            }
+
+            digits = 1;
+        }
+
         var f = "F" + digits.ToString(CultureInfo.InvariantCulture);
-        return Mean.ToString(f, CultureInfo.InvariantCulture) + " ± " + Std.ToString(f, CultureInfo.InvariantCulture);
+        var mean = Mean.ToString(f, CultureInfo.InvariantCulture);
+        return Count > 1 ? mean + " ± " + Std.ToString(f, CultureInfo.InvariantCulture) : mean;
     }
 
     /// <inheritdoc />
