@@ -22,6 +22,7 @@ public static class Profiles
         ["l1sparse"] = ["epochs=2"],
         ["neggrad+"] = ["epochs=2"],
         ["salun"] = ["epochs=2"],
+        ["rl"] = ["epochs=2"],
         ["scrub"] = ["epochs=1"],
         ["fisher"] = ["max-samples=1000"],
         ["iu"] = ["iterations=20", "hessian-samples=2000"],
