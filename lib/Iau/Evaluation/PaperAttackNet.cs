@@ -11,35 +11,63 @@ namespace Iau.Evaluation;
 /// <code>
 /// A(φ) = σ( W₄ · d(r(W₃ · d(r(W₂ · d(r(W₁ φ))))) ) ),   W₁: 2C→256, W₂: 256→128, W₃: 128→32, W₄: 32→1
 /// </code>
-/// with r = ReLU and d = dropout(p = 0.5) in training. <see cref="forward"/> returns the logit (before σ);
+/// with r = ReLU and d = dropout(p = 0.5) in training. Initial weights and dropout masks come from private
+/// generators seeded by the caller, never from libtorch's global generator (which other threads may use). <see cref="forward"/> returns the logit (before σ);
 /// training minimises the binary cross-entropy of σ(logit) against member = 1 / non-member = 0 through
 /// <c>binary_cross_entropy_with_logits</c>, the numerically stable form of their <c>Sigmoid</c> + <c>BCELoss</c>.
 /// </summary>
 internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential layers;
+    private readonly double dropout;
+    private Generator? masks;
 
-    /// <summary>Builds the network; its initial weights come from libtorch's generator seeded with <paramref name="seed"/>.</summary>
+    /// <summary>Builds the network; its initial weights come from a private generator seeded with <paramref name="seed"/>.</summary>
     public PaperAttackNet(long features, int seed, double dropout = 0.5)
         : base(nameof(PaperAttackNet))
     {
-        random.manual_seed(seed);
+        this.dropout = dropout;
         layers = nn.Sequential(
             ("fc1", nn.Linear(features, 256)),
             ("act1", nn.ReLU()),
-            ("drop1", nn.Dropout(dropout)),
             ("fc2", nn.Linear(256, 128)),
             ("act2", nn.ReLU()),
-            ("drop2", nn.Dropout(dropout)),
             ("fc3", nn.Linear(128, 32)),
             ("act3", nn.ReLU()),
-            ("drop3", nn.Dropout(dropout)),
             ("out", nn.Linear(32, 1)));
         RegisterComponents();
+        Iau.Models.WeightInit.Apply(this, seed);
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => layers.call(input);
+    public override Tensor forward(Tensor input)
+    {
+        // fc1 → ReLU → d → fc2 → ReLU → d → fc3 → ReLU → d → out; d = inverted dropout in training only.
+        var x = input;
+        var modules = layers.children().ToList();
+        for (var i = 0; i < modules.Count; i++)
+        {
+            x = ((nn.Module<Tensor, Tensor>)modules[i]).call(x);
+            if (i % 2 == 1)
+            {
+                x = Dropout(x);
+            }
+        }
+
+        return x;
+    }
+
+    /// <summary>Inverted dropout with masks from the private generator of the current epoch (identity in evaluation).</summary>
+    private Tensor Dropout(Tensor x)
+    {
+        if (!training || dropout <= 0 || masks is null)
+        {
+            return x;
+        }
+
+        using var keep = rand(x.shape, generator: masks, device: x.device).ge_(dropout);
+        return x * keep.to(x.dtype) / (1 - dropout);
+    }
 
     /// <summary>
     /// Adam (learning rate <paramref name="learningRate"/>, fresh state) on the mean binary cross-entropy over
@@ -56,7 +84,8 @@ internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
         {
             cancellationToken.ThrowIfCancellationRequested();
             var epochSeed = Trainer.EpochSeed(seed, epoch);
-            random.manual_seed(epochSeed);
+            masks?.Dispose();
+            masks = new Generator((ulong)epochSeed);
             var order = TensorData.Permutation((int)n, epochSeed);
             for (var start = 0; start < n; start += batchSize)
             {
@@ -71,6 +100,8 @@ internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
             }
         }
 
+        masks?.Dispose();
+        masks = null;
         eval();
     }
 
