@@ -46,7 +46,7 @@ internal static class AuditCommand
                 recipe = recipe with { MaxEpochs = e };
             }
 
-            var (index, count) = ParseShard(parse.GetValue(shard));
+            var (index, count) = ReproduceCommand.ParseShard(parse.GetValue(shard));
             var names = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var settings = (parse.GetValue(option) ?? [])
                 .Select(s => s.Split(':', 2) is [var m, var kv] ? (m, kv) : throw new ArgumentException($"--option {s}: expected method:key=value."))
@@ -100,21 +100,5 @@ internal static class AuditCommand
             return 0;
         });
         return cmd;
-    }
-
-    private static (int Index, int Count) ParseShard(string? s)
-    {
-        if (s is null)
-        {
-            return (0, 1);
-        }
-
-        var parts = s.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var i) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var n) && n >= 1 && i >= 1 && i <= n)
-        {
-            return (i - 1, n);
-        }
-
-        throw new ArgumentException($"--shard {s}: expected i/n with 1 ≤ i ≤ n, e.g. 2/8.");
     }
 }

@@ -107,7 +107,8 @@ internal static class ReproduceCommand
         return [reproduce, results, figs];
     }
 
-    private static (int Index, int Count) ParseShard(string? s)
+    /// <summary>Parses <c>--shard i/n</c> (1 ≤ i ≤ n) into a 0-based index and a count; a bad value is a usage error.</summary>
+    internal static (int Index, int Count) ParseShard(string? s)
     {
         if (s is null)
         {
