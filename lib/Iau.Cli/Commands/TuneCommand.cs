@@ -29,10 +29,11 @@ internal static class TuneCommand
         var cache = new Option<string>("--cache") { Description = "Cache of the originals, Retrain models and shadow attacks.", DefaultValueFactory = _ => Path.Combine("results", "tune", "cache") };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder holding the dataset's files (default: data/<name>/, then system folders)." };
         var noVerify = new Option<bool>("--no-verify") { Description = "Skip checksum verification." };
+        var fixedOpts = new Option<string[]>("--opt") { Description = "Option every trial uses, key=value (repeatable; not a searched key), e.g. the quick profile's --opt iterations=20 for iu.", AllowMultipleArgumentsPerToken = false };
         var recipes = new Option<string>("--recipes") { Description = "Folder of the recipe files.", DefaultValueFactory = _ => Path.Combine("data", "recipes") };
         var cmd = new Command("tune", "Seeded, resumable hyper-parameter search of a method against Retrain on a tuning split; writes data/recipes/<dataset>-<model>-<forget>.json.")
         {
-            method, dataset, model, budget, maxSeconds, ratio, forgetClass, seeds, samplerSeed, maxEpochs, full, guard, limit, journal, cache, recipes, dataPath, noVerify,
+            method, dataset, model, fixedOpts, budget, maxSeconds, ratio, forgetClass, seeds, samplerSeed, maxEpochs, full, guard, limit, journal, cache, recipes, dataPath, noVerify,
         };
         cmd.SetAction(parse =>
         {
@@ -48,7 +49,9 @@ internal static class TuneCommand
                 parse.GetValue(samplerSeed),
                 parse.GetValue(full) ? TrainingOptions.Paper.MaxEpochs : parse.GetValue(maxEpochs),
                 parse.GetValue(guard),
-                parse.GetValue(limit));
+                parse.GetValue(limit),
+                parse.GetValue(fixedOpts) is { Length: > 0 } f ? f : null);
+            spec.CheckFixed();
             if (spec.Budget < 1)
             {
                 throw new ArgumentException($"--budget {spec.Budget}: at least one trial is needed.");
@@ -58,6 +61,7 @@ internal static class TuneCommand
             var j = TuningJournal.Open(journalPath, spec);
             var seconds = parse.GetValue(maxSeconds);
             ctx.Out.WriteLine($"tuning {spec.Method} on {spec.Dataset}/{spec.Model} ({spec.ForgetLabel}), seeds {string.Join(',', spec.EffectiveSeeds)}, budget {spec.Budget} trials" +
+                (spec.FixedOptions.Count > 0 ? ", fixed " + string.Join(' ', spec.FixedOptions) : string.Empty) +
                 (seconds is double s ? string.Create(CultureInfo.InvariantCulture, $", {s:F0} s") : string.Empty) + $"; seeded random search (sampler seed {spec.SamplerSeed}); journal {journalPath}");
             var progress = new SyncProgress<TuningProgress>(p => ctx.Error.WriteLine(p.Trial > 0 ? $"[{p.Trial}/{p.Budget}] {p.Message}" : p.Message));
             using var bench = new TuningBench(spec, parse.GetValue(cache)!, new LoadOptions(Path: parse.GetValue(dataPath), VerifyChecksums: !parse.GetValue(noVerify), Progress: ctx.DataProgress()), IauRuntime.Device, progress);

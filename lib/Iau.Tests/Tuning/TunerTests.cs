@@ -122,6 +122,33 @@ public sealed class TunerTests
     }
 
     [Fact]
+    public void Fixed_options_enter_every_trial_the_identity_and_the_recipe()
+    {
+        using var dir = new TempDir();
+        var spec = new TuningSpec("iu", "fashion-mnist", "lenet5", Budget: 4, Fixed: ["iterations=20", "hessian-samples=2000"]);
+        spec.CheckFixed();
+        var outcome = Tuner.Run(spec, new FakeBench(), TuningJournal.Open(dir.File("f.jsonl"), spec));
+        Assert.All(outcome.Trials, t => Assert.Equal(["iterations=20", "hessian-samples=2000"], t.Options.Take(2)));
+        Assert.Equal(["iterations=20", "hessian-samples=2000"], outcome.Trials[0].Options);
+        Assert.Contains(outcome.Trials, t => t.Options.Any(o => o.StartsWith("damping=", StringComparison.Ordinal)));
+
+        // Another fixed set is another search; no fixed options keeps the hash of searches made before they existed.
+        Assert.NotEqual(spec.Hash(), (spec with { Fixed = ["iterations=30"] }).Hash());
+        Assert.DoesNotContain("fixed=", (spec with { Fixed = null }).Identity(), StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => TuningJournal.Open(dir.File("f.jsonl"), spec with { Fixed = ["iterations=30"] }));
+
+        var recipe = RecipeFile.Write(dir.File("r.json"), outcome, "1.2.3", null);
+        var entry = recipe["methods"]!["iu"]!;
+        Assert.Equal(["iterations=20", "hessian-samples=2000"], entry["fixed"]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.Equal(outcome.Best!.Options, entry["options"]!.AsArray().Select(x => x!.GetValue<string>()));
+
+        // A searched key, an unknown key or a bad value cannot be fixed.
+        Assert.Throws<ArgumentException>(() => (spec with { Fixed = ["damping=0.1"] }).CheckFixed());
+        Assert.Throws<ArgumentException>(() => (spec with { Fixed = ["nonsense=1"] }).CheckFixed());
+        Assert.ThrowsAny<ArgumentException>(() => (spec with { Fixed = ["iterations=0"] }).CheckFixed());
+    }
+
+    [Fact]
     public void Recipes_follow_the_schema_and_merging_keeps_other_methods()
     {
         using var dir = new TempDir();
@@ -162,7 +189,7 @@ public sealed class TunerTests
 
     private static Dictionary<string, double> Metrics(double ta) => new() { ["TA"] = ta, ["RA"] = 0.9, ["FA"] = 0.9, ["MIA_shadow"] = 0.5 };
 
-    /// <summary>TA = 0.9 − 4·lr, FA = 0.95 − threshold/2 (Retrain: TA 0.9, FA 0.85), original TA 0.9.</summary>
+    /// <summary>TA = 0.9 − 4·lr (lr = 0 for other methods than SalUn), FA = 0.95 − threshold/2 (Retrain: TA 0.9, FA 0.85), original TA 0.9.</summary>
     private sealed class FakeBench : ITuningBench
     {
         public int CancelAtCall { get; init; } = -1;
@@ -184,7 +211,7 @@ public sealed class TunerTests
                 throw new OperationCanceledException();
             }
 
-            var lr = Lr(options);
+            var lr = method == "salun" ? Lr(options) : 0.0;
             var threshold = options.Where(o => o.StartsWith("threshold=", StringComparison.Ordinal)).Select(o => double.Parse(o[10..], CultureInfo.InvariantCulture)).DefaultIfEmpty(0.5).Single();
             return new Dictionary<string, double>
             {

@@ -117,7 +117,7 @@ public static class FigureSet
             {
                 var firstFpr = roc.Select(c => c.Item2.Where(f => f > 0).DefaultIfEmpty(double.NaN).Min()).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
                 var resolution = double.IsFinite(firstFpr) && firstFpr > Charts.LowFprLevels.Max()
-                    ? $" n/r: not resolved — the stored curves are thinned to about 50 points and their first point above FPR 0 lies at FPR up to {firstFpr.ToString("0.####", CultureInfo.InvariantCulture)}, so the TPR at 1% and 0.1% FPR cannot be read from them."
+                    ? $" n/r: not resolved — these stored curves keep about 50 evenly spaced points (rows written before the kit kept the low-FPR points) and their first point above FPR 0 lies at FPR up to {firstFpr.ToString("0.####", CultureInfo.InvariantCulture)}, so the TPR at 1% and 0.1% FPR cannot be read from them."
                     : "";
                 var rocSize = FigureSize.DoubleColumn(Math.Max(3.0, 0.7 + (0.19 * (roc.Count + 1))));
                 figures.Add(new(

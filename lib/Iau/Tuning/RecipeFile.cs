@@ -107,7 +107,7 @@ public static class RecipeFile
 
         var defaults = outcome.Defaults;
         var best = outcome.Best;
-        var chosen = best is null || best.Index == 0 ? [] : best.Options;
+        var chosen = best is null ? spec.FixedOptions : best.Options;
         var note = outcome.CollapsedAll
             ? "every trial was rejected by the collapse guard: no setting in the searched space kept TA within the guard; the options are the reference defaults"
             : best is null
@@ -124,6 +124,7 @@ public static class RecipeFile
         {
             ["options"] = Strings(chosen),
             ["defaults"] = Strings(searched.Select(o => $"{o.Key}={o.Default}")),
+            ["fixed"] = Strings(spec.FixedOptions),
             ["search_space"] = space,
             ["best_objective"] = best?.Objective,
             ["default_objective"] = defaults?.Objective,

@@ -80,7 +80,7 @@ public static class Tuner
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var options = TrialSampler.Options(declared, spec.SamplerSeed, t);
+            IReadOnlyList<string> options = [.. spec.FixedOptions, .. TrialSampler.Options(declared, spec.SamplerSeed, t)];
             var record = RunTrial(spec, bench, references, t, options, cancellationToken);
             journal.Append(record);
             progress?.Report(new TuningProgress(t + 1, spec.Budget, Describe(record)));

@@ -22,6 +22,9 @@ namespace Iau.Tuning;
 /// <param name="MaxEpochs">Epoch cap of originals and Retrain (the quick profile's 4 by default).</param>
 /// <param name="TaGuard">A trial whose TA falls more than this under the original's (any seed) is rejected as collapsed.</param>
 /// <param name="TrainLimit">Use only this many training samples (tests and smoke runs), or null for all.</param>
+/// <param name="Fixed">Options every trial uses, trial 0 included ("key=value", not searched keys): e.g. the quick
+/// profile's shortened settings of a slow method, so that the recipe is tuned for the setting it is reported in.
+/// They are part of every trial's options and so of the recipe's.</param>
 public sealed record TuningSpec(
     string Method,
     string Dataset,
@@ -33,8 +36,33 @@ public sealed record TuningSpec(
     int SamplerSeed = 0,
     int MaxEpochs = 4,
     double TaGuard = 0.05,
-    int? TrainLimit = null)
+    int? TrainLimit = null,
+    IReadOnlyList<string>? Fixed = null)
 {
+    /// <summary>The fixed options in effect (empty when none).</summary>
+    public IReadOnlyList<string> FixedOptions => Fixed ?? [];
+
+    /// <summary>
+    /// Checks the fixed options: each parses and validates as the method's option, and none is a searched key.
+    /// </summary>
+    /// <exception cref="ArgumentException">Names the first bad option.</exception>
+    public void CheckFixed()
+    {
+        var declared = Declaration();
+        foreach (var o in FixedOptions)
+        {
+            var key = o.Split('=', 2)[0].Trim();
+            if (declared.Options.FirstOrDefault(d => string.Equals(d.Key, key, StringComparison.OrdinalIgnoreCase)) is { Search: not null })
+            {
+                throw new ArgumentException($"--opt {o}: '{key}' is searched by the tuner; fix only options outside the search space.");
+            }
+        }
+
+        var settings = MethodSettings.Parse(FixedOptions);
+        declared.Check(settings);
+        settings.ThrowIfUnused(Method);
+    }
+
     /// <summary>The default tuning seeds (distinct from the reported 0, 1, 2).</summary>
     public static IReadOnlyList<int> DefaultSeeds { get; } = [100];
 
@@ -81,7 +109,8 @@ public sealed record TuningSpec(
         FormattableString.Invariant($"max-epochs={MaxEpochs}"),
         FormattableString.Invariant($"guard={TaGuard}"),
         $"limit={TrainLimit?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
-        "space=" + string.Join(';', SearchSpaceText().Select(kv => kv.Key + ":" + kv.Value)));
+        "space=" + string.Join(';', SearchSpaceText().Select(kv => kv.Key + ":" + kv.Value))) +
+        (FixedOptions.Count > 0 ? "\nfixed=" + string.Join(';', FixedOptions) : string.Empty);
 
     /// <summary>SHA-256 of <see cref="Identity"/>, hex, 16 characters.</summary>
     public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Identity())))[..16];
