@@ -72,13 +72,10 @@ public static class FigureSet
 
         // One table per forget set: random 5% keeps the plain name; 10% and class-wise get a suffix. Tuned rows
         // (variant "tuned") show as "method [tuned]" beside the reference-default rows.
-        foreach (var g in rows.Where(r => r.Experiment is "main" or "classwise")
-                     .GroupBy(r => (r.Experiment, r.Dataset, r.Model, Forget: ForgetOf(r)))
-                     .OrderBy(g => g.Key.Experiment, StringComparer.Ordinal).ThenBy(g => g.Key.Dataset, StringComparer.Ordinal)
-                     .ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Forget, StringComparer.Ordinal))
+        foreach (var g in ComparisonSettings(rows))
         {
             var (experiment, dataset, model, forget) = g.Key;
-            var name = $"{experiment}-{dataset}-{model}" + (forget is "ratio=0.05" or "" || experiment == "classwise" ? string.Empty : "-" + forget.Replace("ratio=", "random-", StringComparison.Ordinal));
+            var name = SettingName(experiment, dataset, model, forget);
             var what = experiment == "classwise" ? $"Class-wise forgetting ({forget})" : $"Main comparison ({forget.Replace("ratio=", "random ", StringComparison.Ordinal)})";
             var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
             tables.Add(new(name, TableCaption($"{what}, {model} on {dataset}", table), table, Wide: true));
@@ -295,6 +292,17 @@ public static class FigureSet
         return (tables, figures);
     }
 
+    /// <summary>The main and class-wise rows grouped by setting (experiment, dataset, model, forget set), in table order.</summary>
+    internal static IEnumerable<IGrouping<(string Experiment, string Dataset, string Model, string Forget), ResultRow>> ComparisonSettings(IReadOnlyList<ResultRow> rows) =>
+        rows.Where(r => r.Experiment is "main" or "classwise")
+            .GroupBy(r => (r.Experiment, r.Dataset, r.Model, Forget: ForgetOf(r)))
+            .OrderBy(g => g.Key.Experiment, StringComparer.Ordinal).ThenBy(g => g.Key.Dataset, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Forget, StringComparer.Ordinal);
+
+    /// <summary>A setting's table name: random 5% keeps the plain name; 10% gets a suffix; class-wise is its own experiment.</summary>
+    internal static string SettingName(string experiment, string dataset, string model, string forget) =>
+        $"{experiment}-{dataset}-{model}" + (forget is "ratio=0.05" or "" || experiment == "classwise" ? string.Empty : "-" + forget.Replace("ratio=", "random-", StringComparison.Ordinal));
+
     /// <summary>The forget-set segment of a row's key ("ratio=0.05", "class=0"; experiment/dataset/model/forget/variant/method/seed).</summary>
     private static string ForgetOf(ResultRow row)
     {
@@ -353,7 +361,7 @@ public static class FigureSet
         }
 
         var readme = Path.Combine(directory, "README.md");
-        Readme(tables, figures, directory, options.Source).WriteTo(readme);
+        Readme(rows, tables, figures, directory, options.Source).WriteTo(readme);
         return new FigureSetResult(markdown, [.. figures.Select(f => f.Name)], message, readme) { ImagesWritten = imagesWritten };
     }
 
@@ -415,7 +423,7 @@ public static class FigureSet
         return $"{title}; {seeds}." + (bold.Count > 0 ? $" Bold: best per column ({string.Join("; ", bold)})." : "");
     }
 
-    private static MarkdownReport Readme(IReadOnlyList<TableEntry> tables, IReadOnlyList<FigureEntry> figures, string directory, string? source)
+    private static MarkdownReport Readme(IReadOnlyList<ResultRow> rows, IReadOnlyList<TableEntry> tables, IReadOnlyList<FigureEntry> figures, string directory, string? source)
     {
         var report = new MarkdownReport(
             "Figures and tables",
@@ -445,10 +453,15 @@ public static class FigureSet
             "ROC curves are on log–log axes with the TPR at 1% and 0.1% FPR in the legend.");
         report.AddTable(MethodStyleTable());
         report.AddSection("Tables");
+        var findings = Findings.Build(rows).ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var (name, caption, table, _) in tables)
         {
             report.AddParagraph($"**{name}** — [Markdown]({name}.md) · [HTML]({name}.html) · [LaTeX]({name}.tex)");
             report.AddTable(table, caption);
+            if (findings.TryGetValue(name, out var f))
+            {
+                report.AddParagraph("What the rows say (computed by `Findings.Build`): " + string.Join(" ", f.Sentences));
+            }
         }
 
         report.AddSection("Figures");

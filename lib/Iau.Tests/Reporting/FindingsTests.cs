@@ -1,0 +1,59 @@
+using Iau.Experiments;
+using Iau.Reporting;
+
+namespace Iau.Tests.Reporting;
+
+/// <summary>The sentences that interpret results are computed from the rows (ranks worked by hand below).</summary>
+public sealed class FindingsTests
+{
+    [Fact]
+    public void Findings_rank_variants_apart_and_say_who_leads_collapses_and_gains_from_tuning()
+    {
+        // Gaps to Retrain (TA, RA, FA, MIA): iau .01 .01 .02 .02; ft 0 .02 .05 .05; salun .6 .65 .6 .4; salun [tuned] .005 0 .01 .005.
+        // Ranks: salun [tuned] 2,1,1,1 → 1.25; iau 3,2,2,2 → 2.25; ft 1,3,3,3 → 2.5; salun 4 everywhere.
+        var rows = new List<ResultRow>();
+        foreach (var seed in new[] { 0, 1 })
+        {
+            rows.Add(Row("retrain", "", seed, 0.90, 0.95, 0.90, 0.50, 0, 100));
+            rows.Add(Row("original", "", seed, 0.91, 0.99, 0.99, 0.70, double.NaN, double.NaN));
+            rows.Add(Row("iau", "", seed, 0.89, 0.94, 0.92, 0.52, 0.015, 2));
+            rows.Add(Row("ft", "", seed, 0.90, 0.97, 0.95, 0.55, 0.0275, 20));
+            rows.Add(Row("salun", "", seed, 0.30, 0.30, 0.30, 0.90, 0.5625, 10));
+            rows.Add(Row("salun", "tuned", seed, 0.895, 0.95, 0.91, 0.505, 0.005, 10));
+        }
+
+        // A 10% setting of the same model is a setting of its own.
+        rows.Add(Row("retrain", "", 0, 0.9, 0.9, 0.9, 0.5, 0, 100, forget: "ratio=0.1"));
+        rows.Add(Row("iau", "", 0, 0.9, 0.9, 0.9, 0.5, 0, 1, forget: "ratio=0.1"));
+
+        var findings = Findings.Build(rows);
+        Assert.Equal(["main-fmnist-lenet5", "main-fmnist-lenet5-random-0.1"], findings.Select(f => f.Name));
+        var main = findings[0];
+        Assert.Equal(["salun [tuned]", "iau", "ft", "salun"], main.Ranking.Select(r => r.Label));
+        Assert.Equal([1.25, 2.25, 2.5, 4.0], main.Ranking.Select(r => r.AvgRank));
+        Assert.Equal(2, main.Ranking[0].Seeds);
+
+        var text = string.Join("\n", main.Sentences);
+        Assert.Contains("salun [tuned] is first (1.25)", text, StringComparison.Ordinal);
+        Assert.Contains("IAU does not rank first: 1 row(s) rank ahead of it (IAU's average rank 2.25", text, StringComparison.Ordinal);
+        Assert.Contains("IAU 2.00 s, 50.0× faster than Retrain (100.0 s)", text, StringComparison.Ordinal);
+        Assert.Contains("below the original's (0.91): salun 0.30 ± 0.00.", text, StringComparison.Ordinal);
+        Assert.Contains("lower the Avg Gap for 1 of 1 methods: salun 0.5625 → 0.0050.", text, StringComparison.Ordinal);
+
+        Assert.Contains("iau is first", string.Join("\n", findings[1].Sentences), StringComparison.Ordinal);
+        Assert.Contains("IAU ranks first", string.Join("\n", findings[1].Sentences), StringComparison.Ordinal);
+    }
+
+    private static ResultRow Row(string method, string variant, int seed, double ta, double ra, double fa, double mia, double gap, double rte, string forget = "ratio=0.05")
+    {
+        var metrics = new Dictionary<string, double> { ["TA"] = ta, ["RA"] = ra, ["FA"] = fa, ["MIA_shadow"] = mia };
+        if (!double.IsNaN(gap))
+        {
+            metrics["AvgGap"] = gap;
+            metrics["RTE"] = rte;
+        }
+
+        return new("main", $"main/fmnist/lenet5/{forget}/{variant}/{method}/{seed}", "hash", "fmnist", "lenet5", method, variant, seed, metrics,
+            new Dictionary<string, string>(), "0.1.0", DateTimeOffset.UnixEpoch);
+    }
+}
