@@ -49,6 +49,34 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
+    public void The_audit_experiment_writes_one_row_per_method_and_floor_sharing_one_pool()
+    {
+        var o = Options("audit");
+        var profile = new Profile("tiny-audit", "test", [
+            new(ExperimentKind.Audit, "fashion-mnist", "logreg", ["retrain", "iau"], [0], MaxEpochs: 1, TrainLimit: 200, Sweep: [6]),
+        ]);
+        var first = Reproduction.Run(profile, o);
+        Assert.Equal(4, first.Run);
+        var rows = ResultsStore.Read(o.ResultsPath);
+        Assert.Equal(["retrain-halves", "original", "retrain", "iau"], rows.Select(r => r.Method));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("audit", r.Experiment);
+            Assert.Equal("pool=6", r.Variant);
+            Assert.InRange(r.Metrics["F"], r.Metrics["F_low"], r.Metrics["F_high"]);
+            Assert.InRange(r.Metrics["F"], 0, 1);
+            Assert.InRange(r.Metrics["ULiRA_AUC"], 0, 1);
+        });
+        Assert.Equal(3, rows[0].Metrics["Models"]);
+        Assert.Equal(6, rows[1].Metrics["Models"]);
+        Assert.Equal(6, rows[3].Metrics["ReferenceModels"]);
+
+        // One pool cache for the spec's cells: the originals and the retrain pool were trained once.
+        Assert.Single(Directory.GetDirectories(Path.Combine(o.OutputDirectory, "cache"), "audit-*"));
+        Assert.Equal(0, Reproduction.Run(profile, o).Run);
+    }
+
+    [Fact]
     public void An_interrupted_run_resumes_without_repeating_finished_cells()
     {
         var o = Options("interrupted");

@@ -41,7 +41,8 @@ internal sealed class ExperimentContext : IDisposable
     /// <summary>ROC of the loss attack of the last <see cref="Measure"/> (main-style rows store it in their notes).</summary>
     public RocCurve LastRoc => lastRoc ?? throw new InvalidOperationException("No model has been measured yet.");
 
-    private string CacheDir => Path.Combine(options.OutputDirectory, "cache");
+    /// <summary>The run's model cache (results/&lt;profile&gt;/cache).</summary>
+    internal string CacheDir => Path.Combine(options.OutputDirectory, "cache");
 
     /// <summary>The spec's methods that apply to its model (Retrain always does).</summary>
     public static List<string> Applicable(ExperimentSpec spec) =>
@@ -314,5 +315,5 @@ internal sealed class ExperimentContext : IDisposable
 
     internal static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 
-    private static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+    internal static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
 }

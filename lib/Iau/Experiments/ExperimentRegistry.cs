@@ -12,6 +12,7 @@ internal static class ExperimentRegistry
         new SequentialExperiment(),
         new ConvexExperiment(),
         new ClassWiseExperiment(),
+        new AuditExperiment(),
     }.ToDictionary(e => e.Kind);
 
     /// <summary>The experiment of a kind.</summary>

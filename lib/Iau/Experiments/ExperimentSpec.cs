@@ -27,6 +27,9 @@ public enum ExperimentKind
 
     /// <summary>Class-wise forgetting: the main comparison with every training sample of one class as the forget set.</summary>
     ClassWise,
+
+    /// <summary>The per-example forgetting audit (ε-score, U-LiRA) over pools of retrained and unlearned models.</summary>
+    Audit,
 }
 
 /// <summary>

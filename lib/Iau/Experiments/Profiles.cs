@@ -1,3 +1,4 @@
+using Iau.Audit;
 using Iau.Evaluation;
 
 namespace Iau.Experiments;
@@ -35,6 +36,9 @@ public static class Profiles
         ["iu"] = ["iterations=5", "hessian-samples=500"],
     };
 
+    /// <summary>The methods of the profiles' forgetting audit (Retrain's own pool is scored too).</summary>
+    private static readonly string[] AuditMethods = ["retrain", "iau", "ft", "neggrad+"];
+
     /// <summary>The class the quick and smoke profiles forget in the class-wise experiment (Fashion-MNIST: T-shirt/top).</summary>
     public const int QuickForgetClass = 0;
 
@@ -59,13 +63,15 @@ public static class Profiles
             new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Requests: 3),
             new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, Sweep: [5, 20, 50]),
             new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ForgetClass: QuickForgetClass),
+            new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, Sweep: [6]),
         ]);
 
     /// <summary>The default main job: Fashion-MNIST, LeNet5 and logistic regression, 3 seeds, every experiment.</summary>
     public static Profile Quick { get; } = new(
         "quick",
         "Fashion-MNIST, LeNet5 and logistic regression, 5% forget, 3 seeds, every method and experiment; originals and Retrain ≤4 epochs; slow baselines shortened. About 25 minutes on 2 cores, "
-        + "plus about 14 for LeNet5 with 10% random and class-wise (class 0) forgetting, 3 seeds each (estimated from the 5% run's per-method times; tuned rows, when recipes exist, add one cell per method).",
+        + "plus about 14 for LeNet5 with 10% random and class-wise (class 0) forgetting, 3 seeds each (estimated from the 5% run's per-method times; tuned rows, when recipes exist, add one cell per method), "
+        + "plus a forgetting audit with 8 models per pool on a 10,000-sample subset.",
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
             new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
@@ -79,6 +85,9 @@ public static class Profiles
             // and these reuse their cached originals and shadow attacks): random 10% and class-wise forgetting.
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], ForgetRatio: 0.10, MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
             new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ForgetClass: QuickForgetClass),
+
+            // The forgetting audit on a 10,000-sample subset, 8 models per pool (iau audit --pool 64 for the default size).
+            new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 4, TrainLimit: 10_000, MethodOptions: Shortened, Sweep: [AuditOptions.SmokePool]),
         ]);
 
     /// <summary>The paper's grid (needs the datasets and, realistically, a GPU).</summary>
