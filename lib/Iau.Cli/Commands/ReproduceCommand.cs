@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Iau.Data;
 using Iau.Experiments;
+using Iau.Reporting;
 using Iau.Runtime;
 using Spectre.Console;
 
@@ -85,7 +86,21 @@ internal static class ReproduceCommand
             ctx.Console.WriteLine($"{n} rows written to {parse.GetValue(mergeOut)}");
             return 0;
         });
+        var findFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
+        var findings = new Command("findings", "Print, as Markdown, each setting's ranking and the sentences that interpret it (rank, IAU's place, speed-up, collapses, tuning), computed from the rows.") { findFile };
+        findings.SetAction(parse =>
+        {
+            var rows = ResultsStore.Read(parse.GetValue(findFile)!);
+            if (rows.Count == 0)
+            {
+                throw new FileNotFoundException($"{parse.GetValue(findFile)}: no results (run `iau reproduce` first).");
+            }
+
+            ctx.Out.Write(Findings.ToMarkdown(Findings.Build(rows)));
+            return 0;
+        });
         results.Subcommands.Add(show);
+        results.Subcommands.Add(findings);
         results.Subcommands.Add(merge);
 
         var figFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };

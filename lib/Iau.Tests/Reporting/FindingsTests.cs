@@ -41,6 +41,9 @@ public sealed class FindingsTests
         Assert.Contains("lower the Avg Gap for 1 of 1 methods: salun 0.5625 → 0.0050.", text, StringComparison.Ordinal);
 
         Assert.Contains("iau is first", string.Join("\n", findings[1].Sentences), StringComparison.Ordinal);
+        var md = Findings.ToMarkdown(findings);
+        Assert.Contains("| 1 | salun [tuned] | 2 | 1.25 | 0.0050 | 0.90 ± 0.00 | 10.00 |", md, StringComparison.Ordinal);
+        Assert.Contains("- By average rank", md, StringComparison.Ordinal);
         Assert.Contains("IAU ranks first", string.Join("\n", findings[1].Sentences), StringComparison.Ordinal);
     }
 

@@ -48,6 +48,41 @@ public static class Findings
         return result;
     }
 
+    /// <summary>
+    /// The findings as Markdown: per setting a heading, the ranking (label, n, average rank, Avg Gap, TA, RTE) and the
+    /// sentences as a list (what <c>iau results findings</c> prints; the README quotes it).
+    /// </summary>
+    public static string ToMarkdown(IReadOnlyList<SettingFindings> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        var sb = new System.Text.StringBuilder();
+        foreach (var f in findings)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"### {f.Title} (`{f.Name}`)\n\n");
+            if (f.Ranking.Count > 0)
+            {
+                sb.Append("| rank | method | n | avg rank | Avg Gap | TA | RTE (s) |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
+                for (var i = 0; i < f.Ranking.Count; i++)
+                {
+                    var r = f.Ranking[i];
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"| {i + 1} | {r.Label} | {r.Seeds} | {F2(r.AvgRank)} | {F4(r.AvgGap)} | {F2(r.Ta)}{(r.Seeds > 1 ? " ± " + F2(r.TaStd) : "")} | {(double.IsFinite(r.Rte) ? F2(r.Rte) : "—")} |\n");
+                }
+
+                sb.Append('\n');
+            }
+
+            foreach (var sentence in f.Sentences)
+            {
+                sb.Append("- ").Append(sentence).Append('\n');
+            }
+
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
     private static SettingFindings Setting(string name, string title, IReadOnlyList<ResultRow> rows)
     {
         var groups = rows.GroupBy(r => (r.Method, r.Variant)).ToDictionary(x => x.Key, x => x.ToList());
