@@ -163,6 +163,14 @@ public sealed class ExperimentKindsTests : IDisposable
 
         // Without the folder: only the reference-default rows.
         Assert.Equal(3, Reproduction.Cells(profile, RecipeBook.Open(Path.Combine(tmp.Path, "none"))).Count);
+
+        // A recipe whose best trial was the defaults, or that restates the spec's options, adds no identical second row.
+        File.WriteAllText(file, File.ReadAllText(file).Replace("\"lr=0.002\"", "\"epochs=1\"", StringComparison.Ordinal));
+        Assert.Equal(3, Reproduction.Cells(profile, RecipeBook.Open(recipes)).Count);
+        Assert.False(MainExperiment.Changes(["epochs=1"], ["epochs=1"]));
+        Assert.False(MainExperiment.Changes(["epochs=1"], []));
+        Assert.True(MainExperiment.Changes(["epochs=1"], ["epochs=2"]));
+        Assert.True(MainExperiment.Changes([], ["lr=0.1"]));
     }
 
     [Fact]

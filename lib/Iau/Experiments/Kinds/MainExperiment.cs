@@ -38,11 +38,34 @@ internal sealed class MainExperiment : IExperiment
 
         foreach (var m in methods.Where(m => m != "retrain"))
         {
-            if (recipes.OptionsFor(spec, m) is { } tuned)
+            if (recipes.OptionsFor(spec, m) is { } tuned && Changes(spec.OptionsFor(m), tuned))
             {
                 yield return new(TunedVariant, m, [TunedVariant], [.. spec.OptionsFor(m), .. tuned]);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the recipe's options change the spec's (a later key=value overrides an earlier one): a recipe whose
+    /// best trial was the reference defaults (or only restates the spec's settings) gives no second, identical row.
+    /// </summary>
+    internal static bool Changes(IReadOnlyList<string> specOptions, IReadOnlyList<string> tuned)
+    {
+        static Dictionary<string, string> Map(IEnumerable<string> options)
+        {
+            var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var o in options)
+            {
+                var i = o.IndexOf('=', StringComparison.Ordinal);
+                map[i < 0 ? o.Trim() : o[..i].Trim()] = i < 0 ? string.Empty : o[(i + 1)..].Trim();
+            }
+
+            return map;
+        }
+
+        var before = Map(specOptions);
+        var after = Map([.. specOptions, .. tuned]);
+        return after.Count != before.Count || after.Any(kv => !before.TryGetValue(kv.Key, out var v) || v != kv.Value);
     }
 
     /// <summary>One comparison cell: the original measured as it is, or one method's unlearned model.</summary>
