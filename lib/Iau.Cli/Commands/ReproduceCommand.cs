@@ -59,7 +59,7 @@ internal static class ReproduceCommand
 
         var results = new Command("results", "Show or merge stored results.");
         var file = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
-        var experiment = new Option<string>("--experiment") { Description = "Which experiment's table: main | classwise | ablation | sensitivity | efficiency | sequential | convex.", DefaultValueFactory = _ => "main" };
+        var experiment = new Option<string>("--experiment") { Description = "Which experiment's table: main | classwise | ablation | sensitivity | efficiency | sequential | convex | audit.", DefaultValueFactory = _ => "main" };
         var show = new Command("show", "Print the summary table(s) of stored results.") { file, experiment };
         show.SetAction(parse =>
         {

@@ -38,7 +38,8 @@ public sealed class ConcurrentResultsTests : IDisposable
             new(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "iau"], [seed], MaxEpochs: 1, TrainLimit: 150, ShadowEpochs: 1),
         ]);
         var profiles = new[] { Tiny(0), Tiny(1) };
-        var o = new ReproductionOptions(tmp.File("out"), 0, 1, new LoadOptions(Path: data, AllowDownload: false, VerifyChecksums: false));
+        var o = new ReproductionOptions(tmp.File("out"), 0, 1, new LoadOptions(Path: data, AllowDownload: false, VerifyChecksums: false),
+            RecipesDirectory: tmp.File("no-recipes")); // not the repository's data/recipes
         var runs = profiles.AsParallel().WithDegreeOfParallelism(2).Select(p => Reproduction.Run(p, o)).ToList();
         Assert.All(runs, r => Assert.Equal(3, r.Cells));
 

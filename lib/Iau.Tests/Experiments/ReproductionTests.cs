@@ -23,7 +23,8 @@ public sealed class ReproductionTests : IDisposable
     ]);
 
     private ReproductionOptions Options(string outDir, int shard = 0, int count = 1) =>
-        new(Path.Combine(tmp.Path, outDir), shard, count, new LoadOptions(Path: dataDir, AllowDownload: false, VerifyChecksums: false));
+        new(Path.Combine(tmp.Path, outDir), shard, count, new LoadOptions(Path: dataDir, AllowDownload: false, VerifyChecksums: false),
+            RecipesDirectory: Path.Combine(tmp.Path, "no-recipes")); // not the repository's data/recipes, whose tuned rows would add cells
 
     [Fact]
     public void Runs_every_cell_once_and_a_rerun_repeats_none()
@@ -46,6 +47,24 @@ public sealed class ReproductionTests : IDisposable
         Assert.Equal(0, second.Run);
         Assert.Equal(4, second.Skipped);
         Assert.Equal(rows.Select(r => r.CreatedUtc), ResultsStore.Read(o.ResultsPath).Select(r => r.CreatedUtc));
+    }
+
+    [Fact]
+    public void A_method_that_diverges_gets_a_row_marked_diverged_instead_of_stopping_the_run()
+    {
+        var o = Options("diverged");
+        var profile = new Profile("tiny-diverged", "test", [
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "ga"], [0], MaxEpochs: 1, TrainLimit: 200, ShadowEpochs: 1,
+                MethodOptions: new Dictionary<string, IReadOnlyList<string>> { ["ga"] = ["lr=1e38", "epochs=3"] }),
+        ]);
+        var summary = Reproduction.Run(profile, o);
+        Assert.Equal(3, summary.Run);
+        var ga = ResultsStore.Read(o.ResultsPath).Single(r => r.Method == "ga");
+        Assert.Equal(1, ga.Metrics[ExperimentContext.DivergedMetric]);
+        Assert.False(ga.Metrics.ContainsKey("MIA_shadow"));
+        Assert.InRange(ga.Metrics["AvgGap"], 0, 1);
+        Assert.False(ga.Notes.ContainsKey(RocNote.Key));
+        Assert.Contains("ga in 1 of 1 seed(s)", string.Join("\n", Iau.Reporting.Findings.Build(ResultsStore.Read(o.ResultsPath))[0].Sentences), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ internal sealed class ExperimentContext : IDisposable
     public CancellationToken CancellationToken { get; }
 
     /// <summary>ROC of the loss attack of the last <see cref="Measure"/> (main-style rows store it in their notes).</summary>
-    public RocCurve LastRoc => lastRoc ?? throw new InvalidOperationException("No model has been measured yet.");
+    public RocCurve? LastRoc => lastRoc;
 
     /// <summary>The run's model cache (results/&lt;profile&gt;/cache).</summary>
     internal string CacheDir => Path.Combine(options.OutputDirectory, "cache");
@@ -98,11 +98,40 @@ internal sealed class ExperimentContext : IDisposable
         ["RTE"] = seconds,
     };
 
-    /// <summary>Every metric of a model against Retrain (design §3).</summary>
+    /// <summary>
+    /// Every metric of a model against Retrain (design §3). A model whose weights are no longer finite (a method
+    /// that diverged) gets <c>Diverged = 1</c>, the accuracies its NaN outputs give, no attack or distance metrics
+    /// (they are undefined on NaN outputs) and an Avg Gap over TA, RA and FA only.
+    /// </summary>
     internal Dictionary<string, double> Measure(ExperimentSpec spec, int seed, SplitData data, IauModel model, double alpha, double? seconds, LoadedCheckpoint? retrain = null)
     {
-        var attack = Attack(spec, seed, data);
+        lastRoc = null;
         var acc = Accuracies.Compute(model, data.Test, data.Retain, data.Forget);
+        if (!AllFinite(model))
+        {
+            var d = new Dictionary<string, double>
+            {
+                ["TA"] = acc.Test,
+                ["RA"] = acc.Retain,
+                ["FA"] = acc.Forget,
+                ["UA"] = 1 - acc.Forget,
+                [DivergedMetric] = 1,
+            };
+            if (seconds is double ds)
+            {
+                d["RTE"] = ds;
+            }
+
+            if (retrain is not null)
+            {
+                d["AvgGap"] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), ["TA", "RA", "FA"]);
+                lastRoc = null; // measuring Retrain set it
+            }
+
+            return d;
+        }
+
+        var attack = Attack(spec, seed, data);
         var roc = LossAttack.Roc(model, data.Forget, data.Test);
         lastRoc = roc;
         var m = new Dictionary<string, double>
@@ -125,17 +154,34 @@ internal sealed class ExperimentContext : IDisposable
             m["L2_retrain"] = Distances.ParameterL2(model, retrain.Model);
             m["JS_forget"] = Distances.JsDivergence(model, retrain.Model, data.Forget);
             m["JS_test"] = Distances.JsDivergence(model, retrain.Model, data.Test);
-            var key = RetrainKey(spec, seed, data, alpha);
-            if (!retrainMetrics.TryGetValue(key, out var rm))
-            {
-                rm = ReferenceEquals(model, retrain.Model) ? new Dictionary<string, double>(m) : Measure(spec, seed, data, retrain.Model, alpha, null);
-                retrainMetrics[key] = rm;
-            }
-
+            var rm = ReferenceEquals(model, retrain.Model) ? new Dictionary<string, double>(m) : RetrainMetrics(spec, seed, data, alpha, retrain);
             m["AvgGap"] = Aggregation.AvgGap(m, rm, ["TA", "RA", "FA", "MIA_shadow"]);
+            lastRoc = roc; // measuring Retrain above replaced it
         }
 
         return m;
+    }
+
+    /// <summary>The metric that marks a diverged model's row (1 when its weights hold NaN or ±∞).</summary>
+    internal const string DivergedMetric = "Diverged";
+
+    /// <summary>Retrain's own metrics for a cell's split, measured once.</summary>
+    private IReadOnlyDictionary<string, double> RetrainMetrics(ExperimentSpec spec, int seed, SplitData data, double alpha, LoadedCheckpoint retrain)
+    {
+        var key = RetrainKey(spec, seed, data, alpha);
+        if (!retrainMetrics.TryGetValue(key, out var rm))
+        {
+            rm = Measure(spec, seed, data, retrain.Model, alpha, null);
+            retrainMetrics[key] = rm;
+        }
+
+        return rm;
+    }
+
+    private static bool AllFinite(IauModel model)
+    {
+        using var scope = torch.NewDisposeScope();
+        return model.parameters().All(p => p.isfinite().all().item<bool>());
     }
 
     internal ResultRow Row(Cell cell, string variant, IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, string> notes) =>

@@ -150,6 +150,14 @@ public static class Findings
             ? $"Every compared row keeps its mean TA within {CollapseGuard} of {who} ({F2(reference)})."
             : $"Mean TA more than {CollapseGuard} below {who} ({F2(reference)}): " + string.Join("; ", collapsed.Select(r => $"{r.Label} {F2(r.Ta)}" + (r.Seeds > 1 ? $" ± {F2(r.TaStd)}" : ""))) + ".");
 
+        var diverged = compared.Select(kv => (Label: kv.Key, Count: kv.Value.Count(r => r.Metrics.GetValueOrDefault(ExperimentContext.DivergedMetric) == 1), Total: kv.Value.Count))
+            .Where(t => t.Count > 0).OrderBy(t => t.Label, StringComparer.Ordinal).ToList();
+        if (diverged.Count > 0)
+        {
+            sentences.Add("Weights became NaN or infinite (diverged; no attack metrics, Avg Gap over TA, RA and FA only) for " +
+                string.Join("; ", diverged.Select(t => $"{t.Label} in {t.Count} of {t.Total} seed(s)")) + ".");
+        }
+
         var tuned = ranking.Where(r => r.Variant == MainExperiment.TunedVariant).ToList();
         var pairs = tuned.Select(t => (Tuned: t, Default: ranking.FirstOrDefault(r => r.Method == t.Method && r.Variant.Length == 0))).Where(p => p.Default is not null).ToList();
         if (pairs.Count > 0)

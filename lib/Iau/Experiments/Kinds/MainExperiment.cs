@@ -77,11 +77,9 @@ internal sealed class MainExperiment : IExperiment
         if (cell.Method == "original")
         {
             var m = context.Measure(spec, cell.Seed, data, original.Model, spec.GrAlpha, seconds: null);
-            return context.Row(cell, cell.Variant, m, new Dictionary<string, string>
-            {
-                ["epochs"] = original.Metadata.History.Count.ToString(CultureInfo.InvariantCulture),
-                [RocNote.Key] = RocNote.Serialize(context.LastRoc.Fpr, context.LastRoc.Tpr),
-            });
+            var originalNotes = new Dictionary<string, string> { ["epochs"] = original.Metadata.History.Count.ToString(CultureInfo.InvariantCulture) };
+            AddRoc(originalNotes, context);
+            return context.Row(cell, cell.Variant, m, originalNotes);
         }
 
         var (metrics, notes) = context.RunMethod(spec, cell.Seed, data, original, spec.GrAlpha, cell.Method, cell.MethodOptions);
@@ -90,7 +88,16 @@ internal sealed class MainExperiment : IExperiment
             notes["options"] = string.Join(" ", cell.MethodOptions);
         }
 
-        notes[RocNote.Key] = RocNote.Serialize(context.LastRoc.Fpr, context.LastRoc.Tpr);
+        AddRoc(notes, context);
         return context.Row(cell, cell.Variant, metrics, notes);
+    }
+
+    /// <summary>The loss attack's ROC of the model just measured (none for a diverged model).</summary>
+    private static void AddRoc(Dictionary<string, string> notes, ExperimentContext context)
+    {
+        if (context.LastRoc is { } roc)
+        {
+            notes[RocNote.Key] = RocNote.Serialize(roc.Fpr, roc.Tpr);
+        }
     }
 }
