@@ -83,6 +83,83 @@ public sealed class FigureExportTests : IDisposable
     }
 
     [Fact]
+    public void PngCompression_deflates_again_at_the_smallest_size_and_keeps_every_scanline()
+    {
+        // A 64×64 RGB image (filter byte 0 per row) deflated at the fastest level, split over two IDAT chunks.
+        var raw = new byte[64 * ((64 * 3) + 1)];
+        for (var y = 0; y < 64; y++)
+        {
+            for (var x = 0; x < 64 * 3; x++)
+            {
+                raw[(y * ((64 * 3) + 1)) + 1 + x] = (byte)((x / 3 * 4) ^ (y * 4));
+            }
+        }
+
+        byte[] fast;
+        using (var ms = new MemoryStream())
+        {
+            using (var z = new System.IO.Compression.ZLibStream(ms, System.IO.Compression.CompressionLevel.NoCompression, leaveOpen: true))
+            {
+                z.Write(raw);
+            }
+
+            fast = ms.ToArray();
+        }
+
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, 64);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), 64);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        var half = fast.Length / 2;
+        var png = Png(("IHDR", ihdr), ("IDAT", fast[..half]), ("IDAT", fast[half..]), ("IEND", []));
+
+        var small = PngCompression.Smallest(png);
+        Assert.True(small.Length < png.Length / 2, $"{small.Length} bytes from {png.Length}");
+        var chunks = Chunks(small);
+        Assert.Equal(["IHDR", "IDAT", "IEND"], chunks.Select(c => c.Type));
+        Assert.All(chunks, c => Assert.Equal(c.Crc, PngDpi.Crc(small.AsSpan(c.Start + 4, 4 + c.Length))));
+        using var inflated = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(new MemoryStream(small, chunks[1].Start + 8, chunks[1].Length), System.IO.Compression.CompressionMode.Decompress))
+        {
+            z.CopyTo(inflated);
+        }
+
+        Assert.Equal(raw, inflated.ToArray());
+        Assert.Throws<ArgumentException>(() => PngCompression.Smallest([1, 2, 3]));
+    }
+
+    private static byte[] Png(params (string Type, byte[] Data)[] chunks)
+    {
+        using var ms = new MemoryStream();
+        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        foreach (var (type, data) in chunks)
+        {
+            var c = new byte[12 + data.Length];
+            BinaryPrimitives.WriteInt32BigEndian(c, data.Length);
+            System.Text.Encoding.ASCII.GetBytes(type).CopyTo(c, 4);
+            data.CopyTo(c, 8);
+            BinaryPrimitives.WriteUInt32BigEndian(c.AsSpan(8 + data.Length), PngDpi.Crc(c.AsSpan(4, 4 + data.Length)));
+            ms.Write(c);
+        }
+
+        return ms.ToArray();
+    }
+
+    private static List<(string Type, int Start, int Length, uint Crc)> Chunks(byte[] png)
+    {
+        var list = new List<(string, int, int, uint)>();
+        for (var pos = 8; pos + 12 <= png.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
+            list.Add((System.Text.Encoding.ASCII.GetString(png, pos + 4, 4), pos, length, BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos + 8 + length))));
+            pos += 12 + length;
+        }
+
+        return list;
+    }
+
+    [Fact]
     public void InlinePlotly_ReplacesCdnScriptTags()
     {
         var page = "<html><head><script src=\"https://cdn.plot.ly/plotly-2.28.0.min.js\" charset=\"utf-8\"></script></head><body></body></html>";

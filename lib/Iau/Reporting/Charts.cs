@@ -151,7 +151,7 @@ public static class Charts
                 traces.Add(O(
                     ("type", "scatter"), ("mode", "markers"), ("x", new[] { s.Mean }), ("y", new[] { labels[i] }),
                     ("xaxis", xa), ("yaxis", ya), ("name", labels[i]), ("legendgroup", groups[i].Method), ("showlegend", false),
-                    ("marker", O(("color", style.Color), ("symbol", style.Marker), ("size", 7), ("line", O(("color", style.Color), ("width", 1))))),
+                    ("marker", O(("color", style.Color), ("symbol", Marker(style, groups[i].Label, groups[i].Method)), ("size", 7), ("line", O(("color", style.Color), ("width", 1))))),
                     ("error_x", Error([s.Std], style.Color, s.Count > 1))));
             }
 
@@ -167,6 +167,8 @@ public static class Charts
             yAxis["range"] = new object?[] { labels.Count - 0.5, -0.5 };
             yAxis["categoryorder"] = "array";
             yAxis["categoryarray"] = labels.ToArray();
+            yAxis["tickmode"] = "array"; // every label, not Plotly's thinned selection
+            yAxis["tickvals"] = labels.ToArray();
             yAxis["showticklabels"] = p == 0;
             yAxis["ticks"] = p == 0 ? "outside" : "";
             if (p > 0)
@@ -223,7 +225,7 @@ public static class Charts
             traces.Add(O(
                 ("type", "scatter"), ("mode", "markers"), ("x", new[] { x.Mean }), ("y", new[] { y.Mean }),
                 ("name", Label(label, method, styles)), ("legendgroup", method),
-                ("marker", O(("color", style.Color), ("symbol", style.Marker), ("size", 8), ("line", O(("color", style.Color), ("width", 1))))),
+                ("marker", O(("color", style.Color), ("symbol", Marker(style, label, method)), ("size", 8), ("line", O(("color", style.Color), ("width", 1.2))))),
                 ("error_x", Error([x.Std], style.Color, x.Count > 1)),
                 ("error_y", Error([y.Std], style.Color, y.Count > 1))));
         }
@@ -266,17 +268,35 @@ public static class Charts
         var xTitle = string.Equals(xMetric, "RTE", StringComparison.OrdinalIgnoreCase)
             ? "Unlearning time RTE (s, log scale)"
             : $"{MetricLabel(xMetric)} (log scale)";
-        var perRow = Math.Max(1, (size.WidthPixels - 70) / 110);
-        var legendRows = (traces.Count + perRow - 1) / perRow;
-        var layout = Layout(size, title ?? $"Trade-off: {yMetric} vs. {xMetric}", right: 8, bottom: 44 + (16 * legendRows), exportTop: 14);
+        var legendRows = TradeOffLegendRows(traces.Count, size);
+        var bottom = 44 + (16 * legendRows);
+        var layout = Layout(size, title ?? $"Trade-off: {yMetric} vs. {xMetric}", right: 8, bottom: bottom, exportTop: 14);
+        var plotHeight = Math.Max(40, size.HeightPixels - (14 + 18) - bottom);
         layout["xaxis"] = Axis(xTitle, type: "log");
         layout["yaxis"] = Axis(logY ? LogTitle(MetricLabel(yMetric)) : MetricLabel(yMetric), type: logY ? "log" : "linear");
         layout["shapes"] = shapes;
         layout["annotations"] = annotations;
         layout["legend"] = O(
-            ("orientation", "h"), ("x", 0), ("xanchor", "left"), ("y", -0.16), ("yanchor", "top"), ("entrywidth", 110), ("entrywidthmode", "pixels"),
+            ("orientation", "h"), ("x", 0), ("xanchor", "left"), ("y", -40.0 / plotHeight), ("yanchor", "top"), ("entrywidth", TradeOffEntryText), ("entrywidthmode", "pixels"),
             ("font", O(("size", 8))), ("tracegroupgap", 0), ("bgcolor", "rgba(255,255,255,0)"));
         return Build(traces, layout);
+    }
+
+    // A trade-off legend entry: its text width, and its whole width with the marker (measured on the exported figures).
+    private const int TradeOffEntryText = 110;
+    private const int TradeOffEntry = 155;
+
+    /// <summary>
+    /// The height of a trade-off figure of <paramref name="points"/> legend entries, <paramref name="widthInches"/>
+    /// wide: <paramref name="plotInches"/> for the plot and its axes plus the legend's rows below.
+    /// </summary>
+    internal static double TradeOffHeightInches(int points, double widthInches, double plotInches = 2.6) =>
+        plotInches + (16.0 * TradeOffLegendRows(points, new FigureSize(widthInches, plotInches)) / FigureStyle.CssPixelsPerInch);
+
+    private static int TradeOffLegendRows(int entries, FigureSize size)
+    {
+        var perRow = Math.Max(1, (size.WidthPixels - 60) / TradeOffEntry);
+        return (entries + perRow - 1) / perRow;
     }
 
     /// <summary>Whether <see cref="TradeOff"/> puts <paramref name="yMetric"/> on a log axis for these rows.</summary>
@@ -508,7 +528,9 @@ public static class Charts
     {
         ArgumentNullException.ThrowIfNull(series);
         var list = series.ToList();
-        var styles = FigureStyle.Assign(list.Select(s => s.Name));
+        // "method [variant]" curves are drawn in their method's colour with a different dash.
+        static string BaseOf(string name) => name.IndexOf(" [", StringComparison.Ordinal) is var i and > 0 ? name[..i] : name;
+        var styles = FigureStyle.Assign(list.Select(s => BaseOf(s.Name)));
         size ??= FigureSize.DoubleColumn(3.2);
         var traces = new List<Dictionary<string, object?>>();
         const double floor = 1e-3;
@@ -528,13 +550,15 @@ public static class Charts
                 var text = double.IsFinite(value) && exact ? value.ToString("F3", CultureInfo.InvariantCulture) : "n/r";
                 return $"{level * 100:0.#}%: {text}";
             });
-            var style = styles[name];
-            var label = $"{Label(name, name, styles)} (AUC {(double.IsFinite(auc) ? auc.ToString("F3", CultureInfo.InvariantCulture) : "n/a")}; TPR@{string.Join(", @", marks)})";
+            var method = BaseOf(name);
+            var style = styles[method];
+            var dash = IsReference(name) ? "dash" : method == name ? style.Dash : style.Dash == "dot" ? "dash" : "dot";
+            var label = $"{Label(name, method, styles)} (AUC {(double.IsFinite(auc) ? auc.ToString("F3", CultureInfo.InvariantCulture) : "n/a")}; TPR@{string.Join(", @", marks)})";
             var keep = Enumerable.Range(0, fpr.Count).Where(i => fpr[i] > 0 && tpr[i] > 0 && double.IsFinite(fpr[i]) && double.IsFinite(tpr[i])).OrderBy(i => fpr[i]).ToList();
             traces.Add(O(
                 ("type", "scatter"), ("mode", "lines"), ("x", keep.Select(i => fpr[i]).ToArray()), ("y", keep.Select(i => tpr[i]).ToArray()),
-                ("name", label), ("legendgroup", name),
-                ("line", O(("color", style.Color), ("dash", IsReference(name) ? "dash" : style.Dash), ("width", IsReference(name) ? 2 : 1.3)))));
+                ("name", label), ("legendgroup", method),
+                ("line", O(("color", style.Color), ("dash", dash), ("width", IsReference(name) ? 2 : 1.3)))));
         }
 
         if (showChance)
@@ -817,6 +841,12 @@ public static class Charts
     private static bool IsReference(ResultRow r) => IsReference(r.Method);
 
     private static bool IsReference(string method) => string.Equals(method, MethodOrder.DefaultReference, StringComparison.OrdinalIgnoreCase);
+
+    // A method's marker; a variant of it (e.g. "ft [tuned]", drawn in the method's colour) takes the open form of the marker.
+    private static string Marker(MethodStyle style, string label, string method) =>
+        label.StartsWith(method + " [", StringComparison.OrdinalIgnoreCase) && !style.Marker.EndsWith("-open", StringComparison.Ordinal)
+            ? style.Marker + "-open"
+            : style.Marker;
 
     // The display label: the style's label for a plain method, "Label [variant]" for a method with a variant.
     private static string Label(string label, string method, IReadOnlyDictionary<string, MethodStyle> styles)

@@ -176,7 +176,7 @@ public sealed class FigureExporter : IAsyncDisposable
                 }
 
                 pngPath = basePath + ".png";
-                FigureExport.WriteAllBytesAtomic(pngPath, PngDpi.WithDpi(png, FigureStyle.CssPixelsPerInch * _options.Scale));
+                FigureExport.WriteAllBytesAtomic(pngPath, PngDpi.WithDpi(PngCompression.Smallest(png), FigureStyle.CssPixelsPerInch * _options.Scale));
             }
 
             if (_options.Svg)

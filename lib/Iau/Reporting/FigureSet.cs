@@ -89,19 +89,21 @@ public static class FigureSet
                     $"{what}, {model} on {dataset}: {Join(barMetrics.Select(Charts.MetricLabel))} per method ({Seeds(g)}). " +
                     $"Dashed line and grey band: Retrain's mean ± std, the target every method should match. " +
                     OutlierSentence(g, barMetrics, methods),
-                    Charts.MetricBars(g, barMetrics, $"{model} on {dataset}", order, size: FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * methods.Count)))),
-                    FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * methods.Count)))));
+                    Charts.MetricBars(g, barMetrics, $"{model} on {dataset}", order, size: BarsSize(g)),
+                    BarsSize(g)));
             }
 
             var trade = g.Where(r => r.Method != "original").ToList();
             if (trade.Any(r => r.Metrics.ContainsKey("AvgGap") && r.Metrics.ContainsKey("RTE")))
             {
+                var points = trade.Where(r => !IsRetrain(r)).Select(r => (r.Method, r.Variant)).Distinct().Count();
+                var tradeSize = FigureSize.DoubleColumn(Charts.TradeOffHeightInches(points, FigureStyle.DoubleColumnInches));
                 figures.Add(new(
                     $"{name}-tradeoff",
                     $"Cost against fidelity, {model} on {dataset}: Avg Gap to Retrain (mean |Δ| over TA, RA, FA, MIA; lower is closer) against unlearning time RTE, " +
                     $"{(Charts.TradeOffUsesLogY(trade, "AvgGap", "RTE", order) ? "both on log scales" : "time on a log scale")} ({Seeds(trade)}). Dashed line: Retrain's time (band ± std); Retrain's Avg Gap is 0 by definition.",
-                    Charts.TradeOff(trade, "AvgGap", "RTE", $"Avg Gap vs time, {model}", order, FigureSize.DoubleColumn(3.0)),
-                    FigureSize.DoubleColumn(3.0)));
+                    Charts.TradeOff(trade, "AvgGap", "RTE", $"Avg Gap vs time, {model}", order, tradeSize),
+                    tradeSize));
             }
 
             var seed = g.Min(x => x.Seed);
@@ -274,11 +276,12 @@ public static class FigureSet
                 var name = $"{experiment}-{dataset}-{model}";
                 var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order });
                 tables.Add(new(name, TableCaption($"Experiment \"{experiment}\", {model} on {dataset}", table), table, Wide: table.Metrics.Count > 6));
-                var metrics = Charts.DefaultBarMetrics.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+                // The audit's own scores (forget score F, U-LiRA's AUC) beside test accuracy; the other experiments' accuracies.
+                var metrics = (experiment == "audit" ? AuditBarMetrics : Charts.DefaultBarMetrics).Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
                 if (metrics.Count > 0 && g.Any(r => !IsRetrain(r)))
                 {
                     var methods = MethodOrder.Arrange(g.Where(r => !IsRetrain(r)).Select(r => r.Method), order);
-                    var size = FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * g.Where(r => !IsRetrain(r)).Select(r => (r.Method, r.Variant)).Distinct().Count())));
+                    var size = BarsSize(g);
                     figures.Add(new(
                         $"{name}-bars",
                         $"Experiment \"{experiment}\", {model} on {dataset}: {Join(metrics.Select(Charts.MetricLabel))} per method ({Seeds(g)})" +
@@ -472,6 +475,12 @@ public static class FigureSet
 
         return report;
     }
+
+    private static readonly string[] AuditBarMetrics = ["F", "ULiRA_AUC", "TA"];
+
+    // One row of markers per method and variant (Retrain is the reference line), 0.16 in each.
+    private static FigureSize BarsSize(IEnumerable<ResultRow> rows) =>
+        FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * rows.Where(r => !IsRetrain(r)).Select(r => (r.Method, r.Variant)).Distinct().Count())));
 
     private static string MethodStyleTable()
     {

@@ -74,7 +74,7 @@ public static class PngDpi
         return null;
     }
 
-    private static uint Crc(ReadOnlySpan<byte> data)
+    internal static uint Crc(ReadOnlySpan<byte> data)
     {
         var c = 0xFFFFFFFFu;
         foreach (var b in data)
