@@ -47,6 +47,21 @@ public sealed class FindingsTests
         Assert.Contains("IAU ranks first", string.Join("\n", findings[1].Sentences), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Class_wise_collapse_is_measured_against_Retrains_test_accuracy_not_the_originals()
+    {
+        // Forgetting class 0 costs Retrain its share of TA (0.87 → 0.78); FT at 0.80 has not collapsed, GA at 0.10 has.
+        var rows = new List<ResultRow>
+        {
+            Row("retrain", "", 0, 0.78, 0.95, 0.00, 0.50, 0, 100) with { Experiment = "classwise", Key = "classwise/fmnist/lenet5/class=0//retrain/0" },
+            Row("original", "", 0, 0.87, 0.99, 0.99, 0.70, double.NaN, double.NaN) with { Experiment = "classwise", Key = "classwise/fmnist/lenet5/class=0//original/0" },
+            Row("ft", "", 0, 0.80, 0.96, 0.02, 0.52, 0.01, 2) with { Experiment = "classwise", Key = "classwise/fmnist/lenet5/class=0//ft/0" },
+            Row("ga", "", 0, 0.10, 0.10, 0.00, 0.50, 0.45, 1) with { Experiment = "classwise", Key = "classwise/fmnist/lenet5/class=0//ga/0" },
+        };
+        var text = string.Join("\n", Assert.Single(Findings.Build(rows)).Sentences);
+        Assert.Contains("Mean TA more than 0.05 below Retrain's (0.78): ga 0.10.", text, StringComparison.Ordinal);
+    }
+
     private static ResultRow Row(string method, string variant, int seed, double ta, double ra, double fa, double mia, double gap, double rte, string forget = "ratio=0.05")
     {
         var metrics = new Dictionary<string, double> { ["TA"] = ta, ["RA"] = ra, ["FA"] = fa, ["MIA_shadow"] = mia };

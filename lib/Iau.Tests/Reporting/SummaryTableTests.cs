@@ -152,6 +152,12 @@ public sealed class SummaryTableTests
         var tables = SummaryTable.BuildPerSetting(rows);
         Assert.Equal(["cifar10", "fmnist"], tables.Select(t => t.Dataset));
         Assert.All(tables, t => Assert.Equal(3, t.Table.Rows.Count));
+
+        // Two forget sets of one model are two settings, not one table averaging over both.
+        static Iau.Experiments.ResultRow At(Iau.Experiments.ResultRow r, string forget) => r with { Key = $"main/fmnist/lenet5/{forget}//{r.Method}/{r.Seed}" };
+        var forgets = MainRows().Select(r => At(r, "ratio=0.05")).Concat(MainRows().Select(r => At(r, "ratio=0.1"))).ToList();
+        Assert.Contains("ratio=0.1", Assert.Throws<ArgumentException>(() => SummaryTable.Build(forgets)).Message, StringComparison.Ordinal);
+        Assert.Equal(["ratio=0.05", "ratio=0.1"], SummaryTable.BuildPerSetting(forgets).Select(t => t.Forget));
     }
 
     [Fact]

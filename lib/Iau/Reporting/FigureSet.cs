@@ -306,9 +306,10 @@ public static class FigureSet
     internal static string SettingName(string experiment, string dataset, string model, string forget) =>
         $"{experiment}-{dataset}-{model}" + (forget is "ratio=0.05" or "" || experiment == "classwise" ? string.Empty : "-" + forget.Replace("ratio=", "random-", StringComparison.Ordinal));
 
-    /// <summary>The forget-set segment of a row's key ("ratio=0.05", "class=0"; experiment/dataset/model/forget/variant/method/seed).</summary>
-    private static string ForgetOf(ResultRow row)
+    /// <summary>The forget-set segment of a row's key ("ratio=0.05", "class=0"; experiment/dataset/model/forget/variant/method/seed), "" when the key has none.</summary>
+    public static string ForgetOf(ResultRow row)
     {
+        ArgumentNullException.ThrowIfNull(row);
         var parts = row.Key.Split('/');
         return parts.Length >= 7 ? parts[3] : string.Empty;
     }
@@ -544,11 +545,14 @@ public static class FigureSet
         var off = new List<string>();
         foreach (var metric in metrics)
         {
-            var stats = methods.Select(m => MeanStd.Of(list.Where(r => string.Equals(r.Method, m, StringComparison.OrdinalIgnoreCase))
-                .Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)))).ToList();
+            // One point per method and variant, as the chart draws them (a tuned row is not averaged with its default).
+            var groups = methods.SelectMany(m => list.Where(r => string.Equals(r.Method, m, StringComparison.OrdinalIgnoreCase))
+                .GroupBy(r => r.Variant, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => (Label: g.Key.Length == 0 ? Pretty(m) : $"{Pretty(m)} [{g.Key}]", Rows: g.ToList()))).ToList();
+            var stats = groups.Select(g => MeanStd.Of(g.Rows.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)))).ToList();
             var refStat = MeanStd.Of(list.Where(IsRetrain).Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)));
             var (_, _, outliers) = Charts.FitRange(stats, refStat, Charts.IsDistanceToReference(metric));
-            off.AddRange(outliers.Select(i => $"{Pretty(methods[i])} on {Charts.MetricLabel(metric)} ({stats[i].Mean.ToString("F3", CultureInfo.InvariantCulture)})"));
+            off.AddRange(outliers.Select(i => $"{groups[i].Label} on {Charts.MetricLabel(metric)} ({stats[i].Mean.ToString("F3", CultureInfo.InvariantCulture)})"));
         }
 
         return off.Count == 0

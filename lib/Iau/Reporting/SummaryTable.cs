@@ -103,12 +103,12 @@ public sealed class SummaryTable
             throw new ArgumentException("No result rows to summarise.", nameof(rows));
         }
 
-        var settings = list.Select(r => (r.Experiment, r.Dataset, r.Model)).Distinct().ToList();
+        var settings = list.Select(r => (r.Experiment, r.Dataset, r.Model, Forget: FigureSet.ForgetOf(r))).Distinct().ToList();
         if (settings.Count > 1)
         {
             throw new ArgumentException(
-                $"Rows span {settings.Count} settings ({string.Join("; ", settings.Select(s => $"{s.Experiment}/{s.Dataset}/{s.Model}"))}); " +
-                "summarise one experiment, dataset and model at a time (SummaryTable.BuildPerSetting).",
+                $"Rows span {settings.Count} settings ({string.Join("; ", settings.Select(s => $"{s.Experiment}/{s.Dataset}/{s.Model}" + (s.Forget.Length > 0 ? "/" + s.Forget : "")))}); " +
+                "summarise one experiment, dataset, model and forget set at a time (SummaryTable.BuildPerSetting).",
                 nameof(rows));
         }
 
@@ -164,17 +164,21 @@ public sealed class SummaryTable
         return new SummaryTable(options, rowKeys, metrics, cells, best, seeds, rules, integral);
     }
 
-    /// <summary>One table per (experiment, dataset, model) found in <paramref name="rows"/>, in that sort order.</summary>
-    public static IReadOnlyList<(string Experiment, string Dataset, string Model, SummaryTable Table)> BuildPerSetting(
+    /// <summary>
+    /// One table per (experiment, dataset, model, forget set) found in <paramref name="rows"/>, in that sort order.
+    /// Forget is the forget-set segment of the rows' keys ("ratio=0.05", "ratio=0.1", "class=0"; "" when the key has none).
+    /// </summary>
+    public static IReadOnlyList<(string Experiment, string Dataset, string Model, SummaryTable Table, string Forget)> BuildPerSetting(
         IEnumerable<ResultRow> rows, SummaryTableOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         return [.. rows
-            .GroupBy(r => (r.Experiment, r.Dataset, r.Model))
+            .GroupBy(r => (r.Experiment, r.Dataset, r.Model, Forget: FigureSet.ForgetOf(r)))
             .OrderBy(g => g.Key.Experiment, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Dataset, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Model, StringComparer.Ordinal)
-            .Select(g => (g.Key.Experiment, g.Key.Dataset, g.Key.Model, Build(g, options)))];
+            .ThenBy(g => g.Key.Forget, StringComparer.Ordinal)
+            .Select(g => (g.Key.Experiment, g.Key.Dataset, g.Key.Model, Build(g, options), g.Key.Forget))];
     }
 
     /// <summary>Metrics in canonical order (<see cref="SummaryTableOptions.CanonicalMetricOrder"/>), others alphabetically after.</summary>
