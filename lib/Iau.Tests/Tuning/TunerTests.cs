@@ -111,6 +111,12 @@ public sealed class TunerTests
         Assert.Null(Tuner.CollapseReason(Metrics(0.5), reference, 10, 0.5));
         Assert.NotNull(Tuner.CollapseReason(new Dictionary<string, double> { ["TA"] = 0.9 }, reference, 10, 0.5));
 
+        // Class-wise: forgetting a class costs Retrain its share of TA, so the guard is measured from Retrain's TA.
+        var classWise = new TuningReference(new Dictionary<string, double> { ["TA"] = 0.78 }, OriginalTa: 0.87);
+        Assert.NotNull(Tuner.CollapseReason(Metrics(0.80), classWise, 10, 0.05));
+        Assert.Null(Tuner.CollapseReason(Metrics(0.80), classWise, 10, 0.05, classWise: true));
+        Assert.Contains("< Retrain 0.780", Tuner.CollapseReason(Metrics(0.70), classWise, 10, 0.05, classWise: true), StringComparison.Ordinal);
+
         // Every trial collapsed: the recipe says so and keeps the defaults.
         var all = Tuner.Run(Spec with { Budget = 3 }, new FakeBench { Collapse = true }, TuningJournal.Open(dir.File("all.jsonl"), Spec with { Budget = 3 }));
         Assert.True(all.CollapsedAll);

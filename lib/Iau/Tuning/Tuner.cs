@@ -96,8 +96,12 @@ public static class Tuner
         return new TuningOutcome(spec, trials, best, complete, references);
     }
 
-    /// <summary>Why a trial's metrics are a collapse, or null when they are not.</summary>
-    public static string? CollapseReason(IReadOnlyDictionary<string, double> metrics, TuningReference reference, int classes, double guard)
+    /// <summary>
+    /// Why a trial's metrics are a collapse, or null when they are not: TA more than <paramref name="guard"/> below the
+    /// original's — or, for class-wise forgetting (<paramref name="classWise"/>), below Retrain's, since forgetting a
+    /// whole class costs even Retrain that class's share of TA — or TA at chance.
+    /// </summary>
+    public static string? CollapseReason(IReadOnlyDictionary<string, double> metrics, TuningReference reference, int classes, double guard, bool classWise = false)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(reference);
@@ -107,9 +111,10 @@ public static class Tuner
             return "a metric is missing or not finite";
         }
 
-        if (ta < reference.OriginalTa - guard)
+        var (who, level) = classWise && reference.Retrain.TryGetValue("TA", out var retrainTa) ? ("Retrain", retrainTa) : ("original", reference.OriginalTa);
+        if (ta < level - guard)
         {
-            return FormattableString.Invariant($"TA {ta:F3} < original {reference.OriginalTa:F3} - {guard}");
+            return FormattableString.Invariant($"TA {ta:F3} < {who} {level:F3} - {guard}");
         }
 
         var chance = 1.0 / Math.Max(1, classes);
@@ -136,7 +141,7 @@ public static class Tuner
             }
 
             metrics.Add(m);
-            reason = CollapseReason(m, references[i], bench.Classes, spec.TaGuard);
+            reason = CollapseReason(m, references[i], bench.Classes, spec.TaGuard, spec.ForgetClass is not null);
             if (reason is null)
             {
                 gaps.Add(Aggregation.AvgGap(m, references[i].Retrain));

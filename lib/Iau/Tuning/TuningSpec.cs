@@ -76,7 +76,7 @@ public sealed record TuningSpec(
     public string RecipeFileName => $"{Dataset}-{Model}-{ForgetLabel}.json";
 
     /// <summary>The objective, in words (written into recipes).</summary>
-    public string Objective => FormattableString.Invariant($"AvgGap(TA,RA,FA,MIA_shadow) vs Retrain; reject TA < original TA - {TaGuard} or TA < chance + 0.05");
+    public string Objective => FormattableString.Invariant($"AvgGap(TA,RA,FA,MIA_shadow) vs Retrain; reject TA < {(ForgetClass is null ? "original" : "Retrain")} TA - {TaGuard} or TA < chance + 0.05");
 
     /// <summary>The method's declared options (throws when the method has none to search).</summary>
     public IMethodOptions Declaration()
