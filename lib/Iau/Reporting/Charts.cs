@@ -107,7 +107,7 @@ public static class Charts
         var refRows = reference?.ToList() ?? [.. list.Where(IsReference)];
         var groups = GroupByMethodAndVariant([.. list.Where(r => !IsReference(r))], methodOrder);
         var styles = FigureStyle.Assign(groups.Select(g => g.Method));
-        size ??= FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * groups.Count)));
+        size ??= MetricBarsSize(groups.Count);
         var domains = Domains(metrics.Count, 0.025);
         var labels = groups.Select(g => Label(g.Label, g.Method, styles)).ToList();
 
@@ -849,7 +849,7 @@ public static class Charts
             : style.Marker;
 
     // The display label: the style's label for a plain method, "Label [variant]" for a method with a variant.
-    private static string Label(string label, string method, IReadOnlyDictionary<string, MethodStyle> styles)
+    internal static string Label(string label, string method, IReadOnlyDictionary<string, MethodStyle> styles)
     {
         var pretty = styles.TryGetValue(method, out var s) ? s.Label : method;
         return label.StartsWith(method + " [", StringComparison.OrdinalIgnoreCase) ? pretty + label[method.Length..] : pretty;
@@ -871,7 +871,10 @@ public static class Charts
         MeanStd.Of(rows.Select(r => r.Metrics.TryGetValue(metric, out var v) ? v : double.NaN));
 
     // Groups by method, and by variant too when the rows hold several; labels as in SummaryTable.
-    private static List<(string Label, string Method, List<ResultRow> Rows)> GroupByMethodAndVariant(
+    /// <summary>The default size of <see cref="MetricBars"/>: one row of markers per method and variant, 0.16 in each.</summary>
+    internal static FigureSize MetricBarsSize(int points) => FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * points)));
+
+    internal static List<(string Label, string Method, List<ResultRow> Rows)> GroupByMethodAndVariant(
         List<ResultRow> rows, IReadOnlyList<string>? methodOrder)
     {
         var split = rows.Select(r => r.Variant ?? "").Distinct(StringComparer.Ordinal).Count() > 1;

@@ -83,14 +83,14 @@ public static class FigureSet
             var barMetrics = new[] { "TA", "RA", "FA", "MIA_shadow", "MIA_entropy" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
             if (barMetrics.Count > 0)
             {
-                var methods = MethodOrder.Arrange(g.Where(r => !IsRetrain(r)).Select(r => r.Method), order);
+                var size = BarsSize(g, order);
                 figures.Add(new(
                     $"{name}-bars",
                     $"{what}, {model} on {dataset}: {Join(barMetrics.Select(Charts.MetricLabel))} per method ({Seeds(g)}). " +
                     $"Dashed line and grey band: Retrain's mean ± std, the target every method should match. " +
-                    OutlierSentence(g, barMetrics, methods),
-                    Charts.MetricBars(g, barMetrics, $"{model} on {dataset}", order, size: BarsSize(g)),
-                    BarsSize(g)));
+                    OutlierSentence(g, barMetrics, order),
+                    Charts.MetricBars(g, barMetrics, $"{model} on {dataset}", order, size: size),
+                    size));
             }
 
             var trade = g.Where(r => r.Method != "original").ToList();
@@ -284,8 +284,7 @@ public static class FigureSet
                 var metrics = (experiment == "audit" ? AuditBarMetrics : Charts.DefaultBarMetrics).Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
                 if (metrics.Count > 0 && g.Any(r => !IsRetrain(r)))
                 {
-                    var methods = MethodOrder.Arrange(g.Where(r => !IsRetrain(r)).Select(r => r.Method), order);
-                    var size = BarsSize(g);
+                    var size = BarsSize(g, order);
                     figures.Add(new(
                         $"{name}-bars",
                         $"Experiment \"{experiment}\", {model} on {dataset}: {Join(metrics.Select(Charts.MetricLabel))} per method ({Seeds(g)})" +
@@ -483,9 +482,11 @@ public static class FigureSet
 
     private static readonly string[] AuditBarMetrics = ["F", "ULiRA_AUC", "TA"];
 
-    // One row of markers per method and variant (Retrain is the reference line), 0.16 in each.
-    private static FigureSize BarsSize(IEnumerable<ResultRow> rows) =>
-        FigureSize.DoubleColumn(Math.Max(1.6, 0.75 + (0.16 * rows.Where(r => !IsRetrain(r)).Select(r => (r.Method, r.Variant)).Distinct().Count())));
+    // The points the bar chart draws (Retrain is its reference line, not a point), grouped as the chart groups them.
+    private static List<(string Label, string Method, List<ResultRow> Rows)> BarPoints(IEnumerable<ResultRow> rows, IReadOnlyList<string> order) =>
+        Charts.GroupByMethodAndVariant([.. rows.Where(r => !IsRetrain(r))], order);
+
+    private static FigureSize BarsSize(IEnumerable<ResultRow> rows, IReadOnlyList<string> order) => Charts.MetricBarsSize(BarPoints(rows, order).Count);
 
     private static string MethodStyleTable()
     {
@@ -543,20 +544,19 @@ public static class FigureSet
         string.Join(", ", rows.Select(r => VariantParameter.TryParse(r.Variant, parameter, out var v) ? v : double.NaN)
             .Where(double.IsFinite).Distinct().Order().Select(v => v.ToString("0.#####", CultureInfo.InvariantCulture)));
 
-    private static string OutlierSentence(IEnumerable<ResultRow> rows, IReadOnlyList<string> metrics, IReadOnlyList<string> methods)
+    private static string OutlierSentence(IEnumerable<ResultRow> rows, IReadOnlyList<string> metrics, IReadOnlyList<string> order)
     {
         var list = rows.ToList();
+        // One point per method and variant, as the chart draws them (a tuned row is not averaged with its default).
+        var points = BarPoints(list, order);
+        var styles = FigureStyle.Assign(points.Select(p => p.Method));
         var off = new List<string>();
         foreach (var metric in metrics)
         {
-            // One point per method and variant, as the chart draws them (a tuned row is not averaged with its default).
-            var groups = methods.SelectMany(m => list.Where(r => string.Equals(r.Method, m, StringComparison.OrdinalIgnoreCase))
-                .GroupBy(r => r.Variant, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => (Label: g.Key.Length == 0 ? Pretty(m) : $"{Pretty(m)} [{g.Key}]", Rows: g.ToList()))).ToList();
-            var stats = groups.Select(g => MeanStd.Of(g.Rows.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)))).ToList();
+            var stats = points.Select(p => MeanStd.Of(p.Rows.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)))).ToList();
             var refStat = MeanStd.Of(list.Where(IsRetrain).Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)));
             var (_, _, outliers) = Charts.FitRange(stats, refStat, Charts.IsDistanceToReference(metric));
-            off.AddRange(outliers.Select(i => $"{groups[i].Label} on {Charts.MetricLabel(metric)} ({stats[i].Mean.ToString("F3", CultureInfo.InvariantCulture)})"));
+            off.AddRange(outliers.Select(i => $"{Charts.Label(points[i].Label, points[i].Method, styles)} on {Charts.MetricLabel(metric)} ({stats[i].Mean.ToString("F3", CultureInfo.InvariantCulture)})"));
         }
 
         return off.Count == 0
