@@ -105,7 +105,6 @@ internal sealed class ExperimentContext : IDisposable
     /// </summary>
     internal Dictionary<string, double> Measure(ExperimentSpec spec, int seed, SplitData data, IauModel model, double alpha, double? seconds, LoadedCheckpoint? retrain = null)
     {
-        lastRoc = null;
         var acc = Accuracies.Compute(model, data.Test, data.Retain, data.Forget);
         if (!AllFinite(model))
         {
@@ -125,15 +124,14 @@ internal sealed class ExperimentContext : IDisposable
             if (retrain is not null)
             {
                 d["AvgGap"] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), ["TA", "RA", "FA"]);
-                lastRoc = null; // measuring Retrain set it
             }
 
+            lastRoc = null; // set last: measuring Retrain above sets it too
             return d;
         }
 
         var attack = Attack(spec, seed, data);
         var roc = LossAttack.Roc(model, data.Forget, data.Test);
-        lastRoc = roc;
         var m = new Dictionary<string, double>
         {
             ["TA"] = acc.Test,
@@ -156,9 +154,9 @@ internal sealed class ExperimentContext : IDisposable
             m["JS_test"] = Distances.JsDivergence(model, retrain.Model, data.Test);
             var rm = ReferenceEquals(model, retrain.Model) ? new Dictionary<string, double>(m) : RetrainMetrics(spec, seed, data, alpha, retrain);
             m["AvgGap"] = Aggregation.AvgGap(m, rm, ["TA", "RA", "FA", "MIA_shadow"]);
-            lastRoc = roc; // measuring Retrain above replaced it
         }
 
+        lastRoc = roc; // set last: measuring Retrain above sets it too
         return m;
     }
 
