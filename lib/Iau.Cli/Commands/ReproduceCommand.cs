@@ -19,7 +19,12 @@ internal static class ReproduceCommand
         var figures = new Option<string?>("--figures") { Description = "Where to write tables and figures (default: <out>/figures)." };
         var noFigures = new Option<bool>("--no-figures") { Description = "Only compute results." };
         var recipes = new Option<string?>("--recipes") { Description = "Folder of tuned recipes (<dataset>-<model>-<forget>.json); default data/recipes of this repository. Methods with a recipe also get \"tuned\" rows." };
-        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads). Cells of one seed and model stay on one worker.",
+            DefaultValueFactory = _ => 0,
+        };
+        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes, workers };
         reproduce.SetAction(parse =>
         {
             var name = parse.GetValue(profile)!;
@@ -35,10 +40,16 @@ internal static class ReproduceCommand
             }
 
             ctx.InitRuntime(parse, 0);
-            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, parse.GetValue(recipes));
+            if (parse.GetValue(workers) < 0)
+            {
+                throw new UsageException($"--workers {parse.GetValue(workers)}: use 0 (one per core) or a positive count.");
+            }
+
+            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, parse.GetValue(recipes), parse.GetValue(workers));
             var c = ctx.Console;
             c.WriteLine($"profile {p.Name}: {p.Description}");
-            c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty));
+            c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty)
+                + (o.EffectiveWorkers > 1 ? $"; {o.EffectiveWorkers} workers, one libtorch thread each" : string.Empty));
             var summary = ctx.WithProgress("cells", ctx.Error, bar => Reproduction.Run(p, o, new SyncProgress<ReproductionProgress>(r =>
             {
                 bar.Update(r.Done, r.Total, r.Cell);

@@ -135,6 +135,59 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
+    public void Parallel_workers_give_the_numbers_of_a_one_thread_run_cell_for_cell()
+    {
+        // Two seeds under the kit's protocol (lineages that share nothing) and two under the official protocol
+        // (one original and shadow attack shared by both seeds: the workers wait for each other's models).
+        var profile = new Profile("tiny-parallel", "test", [
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "iau", "ga"], [0, 1], MaxEpochs: 1, TrainLimit: 200, ShadowEpochs: 1),
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "iau"], [1, 2], MaxEpochs: 1, TrainLimit: 200, ShadowEpochs: 1, Protocol: Protocol.Official),
+        ]);
+        var parallel = Options("parallel") with { Workers = 2 };
+        var threads = TorchSharp.torch.get_num_threads();
+        Assert.Equal(14, Reproduction.Run(profile, parallel).Run);
+        Assert.Equal(threads, TorchSharp.torch.get_num_threads()); // the workers' one-thread setting does not leak
+        TorchSharp.torch.set_num_threads(1);
+        try
+        {
+            Assert.Equal(14, Reproduction.Run(profile, Options("serial")).Run);
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+
+        var serial = ResultsStore.Read(Options("serial").ResultsPath).ToDictionary(r => r.Key);
+        var rows = ResultsStore.Read(parallel.ResultsPath);
+        Assert.Equal(serial.Keys.Order(), rows.Select(r => r.Key).Order());
+        string[] clock = ["RTE", "Speedup"];
+        foreach (var r in rows)
+        {
+            var s = serial[r.Key];
+            Assert.Equal(s.Metrics.Keys.Order(), r.Metrics.Keys.Order());
+            foreach (var (k, v) in r.Metrics.Where(kv => !clock.Contains(kv.Key)))
+            {
+                Assert.True(v.Equals(s.Metrics[k]), $"{r.Key} {k}: {v} in parallel, {s.Metrics[k]} alone");
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => Reproduction.Run(profile, parallel with { Workers = -1 }));
+    }
+
+    [Fact]
+    public void Lineages_keep_each_experiment_and_seed_on_one_worker_in_planned_order()
+    {
+        var cells = Reproduction.Cells(Profiles.Quick, RecipeBook.Open(Path.Combine(tmp.Path, "no-recipes")));
+        var lineages = Reproduction.Lineages(cells);
+        Assert.Equal(cells.Count, lineages.Sum(l => l.Count));
+        Assert.All(lineages, l => Assert.Single(l.Select(c => (c.Spec, c.Seed)).Distinct()));
+        Assert.Equal(Profiles.Quick.Experiments.Sum(e => e.Seeds.Count), lineages.Count);
+        Assert.All(lineages, l => Assert.Equal(cells.Where(l.Contains), l));
+        Assert.All(lineages.Where(l => l[0].Spec.Kind == ExperimentKind.Main), l => Assert.Equal("original", l[0].Method));
+        Assert.Equal(lineages.Select(l => l.Count).OrderDescending(), lineages.Select(l => l.Count));
+    }
+
+    [Fact]
     public void Profiles_are_named_and_cover_every_experiment()
     {
         Assert.Equal(["smoke", "quick", "paper", "fmnist-paper"], Profiles.All.Select(p => p.Name));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,17 +17,22 @@ namespace Iau.Experiments;
 /// models and shadow attacks — each trained once and cached on disk under cache/ by the hash of what
 /// determines it — and the standard measurement of a model against Retrain (design §3). One context lives
 /// for one <see cref="Reproduction.Run"/>; it owns (and disposes) every tensor it caches.
+/// <para>
+/// Cells may run on several worker threads at once (<see cref="ReproductionOptions.Workers"/>): every cache is
+/// filled once per key under that key's lock (a second thread asking for a model being trained waits for it),
+/// and the loss ROC of the last measurement is kept per thread.
+/// </para>
 /// </summary>
 internal sealed class ExperimentContext : IDisposable
 {
     private readonly ReproductionOptions options;
-    private readonly Dictionary<string, LoadedDataset> datasets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SplitData> splits = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LoadedCheckpoint> models = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ShadowModelAttack> attacks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyDictionary<string, double>> retrainMetrics = new(StringComparer.Ordinal);
+    private readonly OnceMap<LoadedDataset> datasets = new();
+    private readonly OnceMap<SplitData> splits = new();
+    private readonly OnceMap<LoadedCheckpoint> models = new();
+    private readonly OnceMap<ShadowModelAttack> attacks = new();
+    private readonly OnceMap<IReadOnlyDictionary<string, double>> retrainMetrics = new();
     private readonly IProgress<ReproductionProgress>? progress;
-    private RocCurve? lastRoc;
+    private readonly ThreadLocal<RocCurve?> lastRoc = new();
 
     internal ExperimentContext(ReproductionOptions options, IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
     {
@@ -39,7 +45,13 @@ internal sealed class ExperimentContext : IDisposable
     public CancellationToken CancellationToken { get; }
 
     /// <summary>ROC of the loss attack of the last <see cref="Measure"/> (main-style rows store it in their notes).</summary>
-    public RocCurve? LastRoc => lastRoc;
+    public RocCurve? LastRoc => lastRoc.Value;
+
+    /// <summary>
+    /// Workers a cell may start for its own jobs (the audit's pools): one per core when cells run one at a time,
+    /// 1 when cells already run in parallel (each worker has one core).
+    /// </summary>
+    internal int InnerWorkers => options.EffectiveWorkers > 1 ? 1 : 0;
 
     /// <summary>The run's model cache (results/&lt;profile&gt;/cache).</summary>
     internal string CacheDir => Path.Combine(options.OutputDirectory, "cache");
@@ -51,20 +63,22 @@ internal sealed class ExperimentContext : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var s in splits.Values)
+        foreach (var s in splits.Created)
         {
             s.Dispose();
         }
 
-        foreach (var m in models.Values)
+        foreach (var m in models.Created)
         {
             m.Dispose();
         }
 
-        foreach (var a in attacks.Values)
+        foreach (var a in attacks.Created)
         {
             a.Dispose();
         }
+
+        lastRoc.Dispose();
     }
 
     internal (Dictionary<string, double> Metrics, Dictionary<string, string> Notes) RunMethod(
@@ -126,7 +140,7 @@ internal sealed class ExperimentContext : IDisposable
                 d["AvgGap"] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), ["TA", "RA", "FA"]);
             }
 
-            lastRoc = null; // set last: measuring Retrain above sets it too
+            lastRoc.Value = null; // set last: measuring Retrain above sets it too
             return d;
         }
 
@@ -156,7 +170,7 @@ internal sealed class ExperimentContext : IDisposable
             m["AvgGap"] = Aggregation.AvgGap(m, rm, ["TA", "RA", "FA", "MIA_shadow"]);
         }
 
-        lastRoc = roc; // set last: measuring Retrain above sets it too
+        lastRoc.Value = roc; // set last: measuring Retrain above sets it too
         return m;
     }
 
@@ -166,14 +180,7 @@ internal sealed class ExperimentContext : IDisposable
     /// <summary>Retrain's own metrics for a cell's split, measured once.</summary>
     private IReadOnlyDictionary<string, double> RetrainMetrics(ExperimentSpec spec, int seed, SplitData data, double alpha, LoadedCheckpoint retrain)
     {
-        var key = RetrainKey(spec, seed, data, alpha);
-        if (!retrainMetrics.TryGetValue(key, out var rm))
-        {
-            rm = Measure(spec, seed, data, retrain.Model, alpha, null);
-            retrainMetrics[key] = rm;
-        }
-
-        return rm;
+        return retrainMetrics.Get(RetrainKey(spec, seed, data, alpha), () => Measure(spec, seed, data, retrain.Model, alpha, null));
     }
 
     private static bool AllFinite(IauModel model)
@@ -193,19 +200,11 @@ internal sealed class ExperimentContext : IDisposable
     private LoadedDataset Dataset(ExperimentSpec spec)
     {
         var std = AuthorsStd(spec);
-        var key = spec.Dataset + NormalisationTag(spec);
-        if (!datasets.TryGetValue(key, out var d))
+        return datasets.Get(spec.Dataset + NormalisationTag(spec), () =>
         {
-            d = DatasetLoader.Load(spec.Dataset, options.Load);
-            if (std is not null)
-            {
-                d = d with { Info = d.Info with { Std = std } };
-            }
-
-            datasets[key] = d;
-        }
-
-        return d;
+            var d = DatasetLoader.Load(spec.Dataset, options.Load);
+            return std is null ? d : d with { Info = d.Info with { Std = std } };
+        });
     }
 
     private static float[]? AuthorsStd(ExperimentSpec spec) =>
@@ -231,7 +230,7 @@ internal sealed class ExperimentContext : IDisposable
     {
         var splitSeed = spec.TrainingSeed(seed);
         var key = Invariant($"{spec.Dataset}{NormalisationTag(spec)}/{splitSeed}/{forget.Mode}/{forget.Ratio}/{forget.Class}/{forget.Seed}/{spec.TrainLimit}");
-        if (!splits.TryGetValue(key, out var s))
+        return splits.Get(key, () =>
         {
             var data = Dataset(spec);
             var split = DataSplit.Create(data, new SplitOptions(splitSeed, 0.2, forget));
@@ -240,11 +239,8 @@ internal sealed class ExperimentContext : IDisposable
                 split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
             }
 
-            s = SplitData.Create(data, split, options.Device);
-            splits[key] = s;
-        }
-
-        return s;
+            return SplitData.Create(data, split, options.Device);
+        });
     }
 
     private TrainingOptions Recipe(ExperimentSpec spec, int seed, double alpha) =>
@@ -259,21 +255,16 @@ internal sealed class ExperimentContext : IDisposable
         var recipe = Recipe(spec, seed, alpha);
         var hash = ShortHash($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
         var path = Path.Combine(CacheDir, $"original-{spec.Model}-{hash}.ckpt");
-        if (models.TryGetValue(path, out var loaded))
+        return models.Get(path, () =>
         {
-            return loaded;
-        }
+            if (!File.Exists(path))
+            {
+                progress?.Report(new ReproductionProgress($"train original {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
+                TrainedModel.Train(data, new TrainSpec(spec.Model, recipe, seed, StoreGradient: true), path, cancellationToken: CancellationToken);
+            }
 
-        if (!File.Exists(path))
-        {
-            progress?.Report(new ReproductionProgress($"train original {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
-            TrainedModel.Train(data, new TrainSpec(spec.Model, recipe, seed, StoreGradient: true), path, cancellationToken: CancellationToken);
-        }
-
-        loaded = Checkpoint.Load(path);
-        loaded.Model.to(options.Device ?? torch.CPU);
-        models[path] = loaded;
-        return loaded;
+            return Load(path);
+        });
     }
 
     /// <summary>
@@ -288,29 +279,31 @@ internal sealed class ExperimentContext : IDisposable
     internal LoadedCheckpoint Retrained(ExperimentSpec spec, int seed, SplitData data, LoadedCheckpoint original, double alpha)
     {
         var path = Path.Combine(CacheDir, $"retrain-{spec.Model}-{RetrainKey(spec, seed, data, alpha)}.ckpt");
-        if (models.TryGetValue(path, out var loaded))
+        return models.Get(path, () =>
         {
-            return loaded;
-        }
-
-        if (!File.Exists(path))
-        {
-            progress?.Report(new ReproductionProgress($"retrain {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
-            var context = new UnlearningContext(seed, original.Metadata.Training);
-            using var r = Unlearner.Run(new Retrain(), original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
-            var meta = original.Metadata with
+            if (!File.Exists(path))
             {
-                Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds },
-                History = [],
-                Notes = $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}",
-                ExtraTensors = [],
-            };
-            Checkpoint.Save(path, r.Model, meta);
-        }
+                progress?.Report(new ReproductionProgress($"retrain {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
+                var context = new UnlearningContext(seed, original.Metadata.Training);
+                using var r = Unlearner.Run(new Retrain(), original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
+                var meta = original.Metadata with
+                {
+                    Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds },
+                    History = [],
+                    Notes = $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}",
+                    ExtraTensors = [],
+                };
+                Checkpoint.Save(path, r.Model, meta);
+            }
 
-        loaded = Checkpoint.Load(path);
+            return Load(path);
+        });
+    }
+
+    private LoadedCheckpoint Load(string path)
+    {
+        var loaded = Checkpoint.Load(path);
         loaded.Model.to(options.Device ?? torch.CPU);
-        models[path] = loaded;
         return loaded;
     }
 
@@ -323,26 +316,20 @@ internal sealed class ExperimentContext : IDisposable
             : new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
         var hash = ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
         var path = Path.Combine(CacheDir, $"shadow-{spec.Model}-{hash}.bin");
-        if (attacks.TryGetValue(path, out var attack))
+        return attacks.Get(path, () =>
         {
-            return attack;
-        }
+            if (File.Exists(path))
+            {
+                return ShadowModelAttack.Load(path);
+            }
 
-        var info = data.Dataset.Info;
-        var shape = info.InputShape.Select(x => (long)x).ToArray();
-        if (File.Exists(path))
-        {
-            attack = ShadowModelAttack.Load(path);
-        }
-        else
-        {
+            var info = data.Dataset.Info;
+            var shape = info.InputShape.Select(x => (long)x).ToArray();
             progress?.Report(new ReproductionProgress($"shadow attack {spec.Model} seed {seed}", 0, 0, false, "training"));
-            attack = ShadowModelAttack.Fit(s => ModelFactory.Create(spec.Model, shape, info.Classes, s), data.Valid, shadowOptions, seed, cancellationToken: CancellationToken);
+            var attack = ShadowModelAttack.Fit(s => ModelFactory.Create(spec.Model, shape, info.Classes, s), data.Valid, shadowOptions, seed, cancellationToken: CancellationToken);
             attack.Save(path);
-        }
-
-        attacks[path] = attack;
-        return attack;
+            return attack;
+        });
     }
 
     internal static GradientCache? CacheFor(LoadedCheckpoint original, int trainCount)
@@ -360,4 +347,17 @@ internal sealed class ExperimentContext : IDisposable
     internal static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 
     internal static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+}
+
+/// <summary>A cache whose value per key is made once, by the first thread that asks; others wait for it.</summary>
+internal sealed class OnceMap<T>
+{
+    private readonly ConcurrentDictionary<string, Lazy<T>> map = new(StringComparer.Ordinal);
+
+    /// <summary>The value of <paramref name="key"/>, made by <paramref name="create"/> if no thread made it yet.</summary>
+    public T Get(string key, Func<T> create) =>
+        map.GetOrAdd(key, _ => new Lazy<T>(create, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    /// <summary>The values made so far (for disposal).</summary>
+    public IEnumerable<T> Created => map.Values.Where(l => l.IsValueCreated).Select(l => l.Value);
 }

@@ -19,8 +19,17 @@ namespace Iau.Experiments;
 /// Folder of tuned recipes (<c>&lt;dataset&gt;-&lt;model&gt;-&lt;forget&gt;.json</c>); null = data/recipes of the repository
 /// found by walking up from the current directory to the folder holding Iau.Research.sln (none found: no tuned rows).
 /// </param>
-public sealed record ReproductionOptions(string OutputDirectory, int ShardIndex = 0, int ShardCount = 1, LoadOptions? Load = null, torch.Device? Device = null, string? RecipesDirectory = null)
+/// <param name="Workers">
+/// Cells run at once (0 = one per core; 1 = one after another on the calling thread with its thread settings).
+/// With more than one, the cells of different experiments or seeds run on <see cref="ParallelWorkers"/>, one
+/// libtorch thread each, and the cells of one experiment and seed keep their order on one worker. A cell's numbers do not depend on which worker ran it, but a one-thread libtorch may round
+/// differently from a many-thread one, and the seconds (RTE, speed-ups) are then one core's, beside a busy one.
+/// </param>
+public sealed record ReproductionOptions(string OutputDirectory, int ShardIndex = 0, int ShardCount = 1, LoadOptions? Load = null, torch.Device? Device = null, string? RecipesDirectory = null, int Workers = 1)
 {
+    /// <summary>Workers in effect.</summary>
+    public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
+
     /// <summary>The results file of this run (per shard when sharded).</summary>
     public string ResultsPath => Path.Combine(OutputDirectory, ShardCount == 1 ? "results.jsonl" : $"results.shard-{ShardIndex + 1}-of-{ShardCount}.jsonl");
 }
@@ -48,33 +57,92 @@ public static class Reproduction
             throw new ArgumentException($"Shard {options.ShardIndex + 1}/{options.ShardCount} is not valid: use i/n with 1 ≤ i ≤ n.");
         }
 
+        if (options.Workers < 0)
+        {
+            throw new ArgumentException($"Workers {options.Workers}: use 0 (one per core) or a positive count.");
+        }
+
         var recipes = RecipeBook.Open(options.RecipesDirectory);
         var cells = Cells(profile, recipes).Where((_, i) => i % options.ShardCount == options.ShardIndex).ToList();
         Directory.CreateDirectory(options.OutputDirectory);
         var store = new ResultsStore(options.ResultsPath);
-        using var context = new ExperimentContext(options, progress, cancellationToken);
+        var gate = new object();
+        var report = progress is null ? null : new LockedProgress<ReproductionProgress>(progress, gate);
+        using var context = new ExperimentContext(options, report, cancellationToken);
         var watch = Stopwatch.StartNew();
-        int ran = 0, skipped = 0;
-        for (var i = 0; i < cells.Count; i++)
+        int ran = 0, skipped = 0, finished = 0;
+        var todo = new List<Cell>();
+        foreach (var cell in cells)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var cell = cells[i];
             if (cell.Keys.All(k => store.Contains(k, cell.Hash)))
             {
                 skipped++;
-                progress?.Report(new ReproductionProgress(cell.Label, i + 1, cells.Count, true, "done before"));
-                continue;
+                report?.Report(new ReproductionProgress(cell.Label, ++finished, cells.Count, true, "done before"));
             }
+            else
+            {
+                todo.Add(cell);
+            }
+        }
 
-            progress?.Report(new ReproductionProgress(cell.Label, i, cells.Count, false, "running"));
+        void RunCell(Cell cell)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            report?.Report(new ReproductionProgress(cell.Label, Volatile.Read(ref finished), cells.Count, false, "running"));
             var rows = ExperimentRegistry.Get(cell.Spec.Kind).Run(cell, context);
             store.Add(rows);
-            ran++;
-            progress?.Report(new ReproductionProgress(cell.Label, i + 1, cells.Count, false, Summarise(rows)));
+            lock (gate)
+            {
+                ran++;
+                finished++;
+                progress?.Report(new ReproductionProgress(cell.Label, finished, cells.Count, false, Summarise(rows)));
+            }
+        }
+
+        var workers = options.EffectiveWorkers;
+        if (workers <= 1)
+        {
+            todo.ForEach(RunCell);
+        }
+        else
+        {
+            var jobs = WarmUps(todo, context)
+                .Concat(Lineages(todo).Select(lineage => (Action<CancellationToken>)(ct =>
+                {
+                    foreach (var cell in lineage)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        RunCell(cell);
+                    }
+                })))
+                .ToList();
+            ParallelWorkers.Run(jobs, workers, cancellationToken);
         }
 
         return new ReproductionSummary(cells.Count, ran, skipped, watch.Elapsed.TotalSeconds, store.Path);
     }
+
+    /// <summary>
+    /// The cells grouped by experiment and seed, in their planned order within a group (the original first, then
+    /// the methods that share its Retrain), the largest groups first (they bound the run's wall time). Groups of
+    /// one seed under the kit's protocol, or of any seed under the official one, share the original and the
+    /// shadow attack: the first worker to ask trains it, the other waits for it.
+    /// </summary>
+    internal static IReadOnlyList<IReadOnlyList<Cell>> Lineages(IEnumerable<Cell> cells) =>
+        [.. cells.GroupBy(c => (c.Spec, c.Seed))
+            .Select(g => (IReadOnlyList<Cell>)g.ToList())
+            .OrderByDescending(g => g.Count)];
+
+    /// <summary>
+    /// Under the official protocol every seed shares one original and one shadow attack: the shadow attack is
+    /// trained first as a job of its own, so that one worker fits it while another trains the original (a worker
+    /// that needs either waits for it).
+    /// </summary>
+    private static IEnumerable<Action<CancellationToken>> WarmUps(IEnumerable<Cell> todo, ExperimentContext context) =>
+        todo.Where(c => c.Spec.Protocol == Protocol.Official && c.Spec.Kind is ExperimentKind.Main or ExperimentKind.ClassWise)
+            .GroupBy(c => c.Spec)
+            .Select(g => g.First())
+            .Select(c => (Action<CancellationToken>)(_ => context.Attack(c.Spec, c.Seed, context.Split(c.Spec, c.Seed))));
 
     private static string Summarise(IReadOnlyList<ResultRow> rows)
     {
@@ -138,4 +206,17 @@ public static class Reproduction
     }
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+}
+
+/// <summary>Reports through another progress under a lock (cells report from several workers).</summary>
+internal sealed class LockedProgress<T>(IProgress<T> inner, object gate) : IProgress<T>
+{
+    /// <inheritdoc />
+    public void Report(T value)
+    {
+        lock (gate)
+        {
+            inner.Report(value);
+        }
+    }
 }

@@ -62,7 +62,8 @@ internal sealed class AuditExperiment : IExperiment
             ForgetRatio: spec.ForgetRatio,
             ForgetSeed: cell.Seed,
             SplitSeed: cell.Seed,
-            MethodOptions: floor ? null : new Dictionary<string, IReadOnlyList<string>> { [cell.Method] = cell.MethodOptions });
+            MethodOptions: floor ? null : new Dictionary<string, IReadOnlyList<string>> { [cell.Method] = cell.MethodOptions },
+            Workers: context.InnerWorkers);
         var summary = ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken);
         var name = cell.Method switch
         {
