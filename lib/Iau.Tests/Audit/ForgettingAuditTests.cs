@@ -112,6 +112,39 @@ public sealed class ForgettingAuditTests : IDisposable
     }
 
     [Fact]
+    public void A_method_that_diverges_is_stored_and_scored_as_diverged_instead_of_stopping_the_audit()
+    {
+        var o = Options("diverged", ["ga"]) with { MethodOptions = new Dictionary<string, IReadOnlyList<string>> { ["ga"] = ["lr=1e38", "epochs=3"] } };
+        var ga = ForgettingAudit.Run(o).Rows!.Single(r => r.Name == "ga");
+        Assert.Contains("8 of 8 models diverged", ga.Note, StringComparison.Ordinal);
+        Assert.True(double.IsNaN(ga.Forget.Value));
+        Assert.InRange(ga.TestAccuracy, 0, 1);
+        Assert.Equal(8, Directory.GetFiles(new PoolStore(o.OutDir).Directory, "*.json").Select(PoolStore.Read).Count(r => r.Method == "ga" && r.Confidences.Any(double.IsNaN)));
+    }
+
+    [Fact]
+    public void Diverged_models_are_left_out_of_the_scores_with_the_reference_model_of_the_same_index()
+    {
+        var rng = new Random(3);
+        PoolRecord Model(string kind, int seed, bool diverged = false, double shift = 0) => new(
+            $"{kind}{seed}", kind, kind, seed,
+            [.. Enumerable.Range(0, 40).Select(i => diverged ? double.NaN : i * 0.1 + shift + rng.NextDouble())],
+            diverged ? 0.1 : 0.9, diverged ? 0.1 : 0.8, 0.5, 1, "test");
+        var reference = Enumerable.Range(1, 8).Select(k => Model("retrain", k)).ToArray();
+        var clean = Enumerable.Range(1, 8).Select(k => Model("u", k, shift: 0.3)).ToArray();
+        var withDiverged = clean.Select((m, i) => i == 2 ? Model("u", 3, diverged: true) : m).ToArray();
+        var o = Options("unused", ["ga"]);
+        var row = ForgettingAudit.ScorePool(o, "ga", withDiverged, reference);
+        var expected = ForgettingAudit.ScorePool(o, "ga", [.. clean.Where((_, i) => i != 2)], [.. reference.Where((_, i) => i != 2)]);
+        Assert.Equal(expected.Forget, row.Forget);
+        Assert.Equal(expected.ULira, row.ULira);
+        Assert.Equal(8, row.Models);
+        Assert.Equal(withDiverged.Average(m => m.TestAccuracy), row.TestAccuracy, 12); // accuracies over every model, the diverged one included
+        Assert.Contains("1 of 8 models diverged", row.Note, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, ForgettingAudit.ScorePool(o, "ga", clean, reference).Note);
+    }
+
+    [Fact]
     public void Bad_options_are_named()
     {
         Assert.Contains("--pool 2", Assert.Throws<ArgumentException>(() => (Options("x", ["ga"]) with { Pool = 2 }).Validate()).Message);

@@ -133,13 +133,31 @@ public static class ForgettingAudit
         return rows;
     }
 
-    /// <summary>F, final score, U-LiRA and their intervals for one pool against a reference pool.</summary>
+    /// <summary>
+    /// F, final score, U-LiRA and their intervals for one pool against a reference pool. A model whose outputs are
+    /// not finite (a method that diverged: NaN weights) has no confidences to score: ε and U-LiRA are computed over
+    /// the other models, with the reference model of the same index left out too (so that both fits keep one size),
+    /// while RA, TA, FA — and through them the final score — average every model, the diverged ones included; the
+    /// note says how many diverged. With fewer than 2 finite models the scores are NaN.
+    /// </summary>
     internal static AuditRow ScorePool(AuditOptions o, string name, PoolRecord[] pool, PoolRecord[] reference)
     {
-        var u = pool.Select(r => r.Confidences).ToArray();
-        var r = reference.Select(x => x.Confidences).ToArray();
-        var eps = EpsilonScore.Compute(u, r);
         var (raU, taU) = (pool.Average(x => x.RetainAccuracy), pool.Average(x => x.TestAccuracy));
+        var finite = Enumerable.Range(0, pool.Length).Where(i => pool[i].Confidences.All(double.IsFinite)).ToArray();
+        var diverged = pool.Length - finite.Length;
+        var divergedNote = diverged == 0 ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $"{diverged} of {pool.Length} models diverged (non-finite outputs): ε and U-LiRA over the other {finite.Length}, accuracies over all");
+        if (finite.Length < 2)
+        {
+            var none = new Interval(double.NaN, double.NaN, double.NaN);
+            return new AuditRow(name, pool.Length, reference.Length, none, none, new ULiraResult(double.NaN, double.NaN, double.NaN, double.NaN, 0), none, raU, taU,
+                pool.Average(x => x.ForgetAccuracy), pool.Average(x => x.Seconds), [], divergedNote);
+        }
+
+        var aligned = diverged > 0 && reference.Length == pool.Length ? [.. finite.Select(i => reference[i])] : reference;
+        var u = finite.Select(i => pool[i].Confidences).ToArray();
+        var r = aligned.Select(x => x.Confidences).ToArray();
+        var eps = EpsilonScore.Compute(u, r);
         var (raR, taR) = (reference.Average(x => x.RetainAccuracy), reference.Average(x => x.TestAccuracy));
         var ratio = EpsilonScore.Final(1, raU, raR, taU, taR);
         var examples = eps.Points.Length;
@@ -153,9 +171,11 @@ public static class ForgettingAudit
             idx => Iau.Evaluation.RocCurve.MannWhitneyAuc(idx.SelectMany(i => pos[i]).ToList(), idx.SelectMany(i => neg[i]).ToList()),
             Math.Min(o.BootstrapSamples, 200),
             o.BootstrapSeed + 1);
-        var note = u.Skip(1).All(m => m.SequenceEqual(u[0]))
-            ? "all models identical (a deterministic method under design a: ε = 50 by the challenge's rule)"
-            : string.Empty;
+        var note = string.Join("; ", new[]
+        {
+            u.Skip(1).All(m => m.SequenceEqual(u[0])) ? "all models identical (a deterministic method under design a: ε = 50 by the challenge's rule)" : string.Empty,
+            divergedNote,
+        }.Where(n => n.Length > 0));
         return new AuditRow(name, pool.Length, reference.Length, forget, final, ulira, auc, raU, taU,
             pool.Average(x => x.ForgetAccuracy), pool.Average(x => x.Seconds), eps.Epsilons, note);
     }

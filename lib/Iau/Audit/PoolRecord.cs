@@ -47,7 +47,8 @@ public static class PoolKey
 /// </summary>
 public sealed class PoolStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    // Named literals: a diverged model's confidences are NaN or ±∞ (scored as diverged, see ForgettingAudit.ScorePool).
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>A store in <paramref name="outDir"/>/pool.</summary>
     public PoolStore(string outDir)
