@@ -6,7 +6,7 @@ namespace Iau.Experiments;
 /// <summary>
 /// The profiles. <c>smoke</c> checks the whole pipeline on tiny subsets (CI, notebook tests);
 /// <c>quick</c> is the default main job on Fashion-MNIST (LeNet5 and logistic regression, 5% forget,
-/// 3 seeds, every method, every experiment) sized for about 25 minutes on 2 cores — so originals and
+/// 3 seeds, every method, every experiment) sized for about half an hour on 2 cores — so originals and
 /// Retrain stop after a few epochs and the slow baselines run shortened (listed in each spec's method
 /// options, and in the README); <c>paper</c> is the paper's grid for users with the datasets and a GPU;
 /// <c>fmnist-paper</c> runs the authors' protocol and full training recipe on Fashion-MNIST (hours on a CPU).
@@ -71,7 +71,7 @@ public static class Profiles
         "quick",
         "Fashion-MNIST, LeNet5 and logistic regression, 5% forget, 3 seeds, every method (reference defaults, and tuned where data/recipes has a recipe) and experiment; "
         + "LeNet5 also with 10% random and class-wise (class 0) forgetting; a forgetting audit with 8 models per pool on a 10,000-sample subset; "
-        + "originals and Retrain ≤4 epochs; slow baselines shortened. 345 cells with the committed recipes, 41 minutes on 2 cores (measured).",
+        + "originals and Retrain ≤4 epochs; slow baselines shortened. 345 cells with the committed recipes, 36 minutes on 2 cores with 2 workers (measured; 41 one cell at a time).",
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
             new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
