@@ -21,7 +21,7 @@ internal static class ReproduceCommand
         var recipes = new Option<string?>("--recipes") { Description = "Folder of tuned recipes (<dataset>-<model>-<forget>.json); default data/recipes of this repository. Methods with a recipe also get \"tuned\" rows." };
         var workers = new Option<int>("--workers")
         {
-            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads). Cells of one seed and model stay on one worker.",
+            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads). Cells of one experiment and seed stay on one worker.",
             DefaultValueFactory = _ => 0,
         };
         var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes, workers };

@@ -22,8 +22,9 @@ namespace Iau.Experiments;
 /// <param name="Workers">
 /// Cells run at once (0 = one per core; 1 = one after another on the calling thread with its thread settings).
 /// With more than one, the cells of different experiments or seeds run on <see cref="ParallelWorkers"/>, one
-/// libtorch thread each, and the cells of one experiment and seed keep their order on one worker. A cell's numbers do not depend on which worker ran it, but a one-thread libtorch may round
-/// differently from a many-thread one, and the seconds (RTE, speed-ups) are then one core's, beside a busy one.
+/// libtorch thread each, and the cells of one experiment and seed keep their order on one worker. A cell's numbers
+/// do not depend on which worker ran it, but a one-thread libtorch may round differently from a many-thread one,
+/// and the seconds (RTE, speed-ups) are then one core's, beside a busy one.
 /// </param>
 public sealed record ReproductionOptions(string OutputDirectory, int ShardIndex = 0, int ShardCount = 1, LoadOptions? Load = null, torch.Device? Device = null, string? RecipesDirectory = null, int Workers = 1)
 {
