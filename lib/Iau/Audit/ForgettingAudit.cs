@@ -61,13 +61,7 @@ public static class ForgettingAudit
         var plan = new Plan(options, data);
         var store = new PoolStore(options.OutDir);
         var gate = new object();
-        void Report(AuditProgress p)
-        {
-            lock (gate)
-            {
-                progress?.Report(p);
-            }
-        }
+        var report = new LockedProgress<AuditProgress>(progress, gate);
 
         // Phase 1: trainings (originals, retrained); phase 2: unlearning runs (they need the originals).
         var built = 0;
@@ -90,13 +84,13 @@ public static class ForgettingAudit
                         }
                     }
 
-                    Report(new AuditProgress(stage, done, todo.Count, string.Create(CultureInfo.InvariantCulture, $"{j.Name} ({seconds:F1} s)")));
+                    report.Report(new AuditProgress(stage, done, todo.Count, string.Create(CultureInfo.InvariantCulture, $"{j.Name} ({seconds:F1} s)")));
                 })).ToList(),
                 options.EffectiveWorkers,
                 cancellationToken);
         }
 
-        var rows = plan.Complete(store, out var missing) ? Score(options, plan, store, Report) : null;
+        var rows = plan.Complete(store, out var missing) ? Score(options, plan, store, report.Report) : null;
         var summary = new AuditSummary(options, data.Forget.Count, data.Retain.Count, built, cached, clock.Elapsed.TotalSeconds, rows, missing);
         if (rows is not null)
         {

@@ -208,16 +208,3 @@ public static class Reproduction
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 }
-
-/// <summary>Reports through another progress under a lock (cells report from several workers).</summary>
-internal sealed class LockedProgress<T>(IProgress<T> inner, object gate) : IProgress<T>
-{
-    /// <inheritdoc />
-    public void Report(T value)
-    {
-        lock (gate)
-        {
-            inner.Report(value);
-        }
-    }
-}
