@@ -111,8 +111,8 @@ public static class Profiles
         "fmnist-paper",
         "The paper's recipe on Fashion-MNIST: official protocol (one split and original; seeds 1-3 vary the forget set), LeNet5 with gradient restriction, "
         + "full training recipe (≤200 epochs, early stopping, patience 10), random 5% and class-wise (class 0) forgetting, every method at reference defaults "
-        + "(plus tuned rows where recipes exist), paper MIA preset (3 shadows, 25 epochs). Expected wall time on 2 cores: about 2 hours "
-        + "(estimated from `iau bench unlearn`: per forget set Retrain ~5.5 min, full-data Fisher ~6 min, the other baselines ~3 min, measurements ~1 min; × 6 forget sets; plus ~8 min for the original and the shadows)",
+        + "(plus tuned rows where recipes exist), paper MIA preset (3 shadows, 25 epochs). Measured wall time on 2 cores: about 83 min "
+        + "(2026-12-03, in three segments, mostly with two workers; per forget set Retrain 4.8-6.5 min and full-data Fisher about 5 min on one core)",
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [1, 2, 3], ShadowEpochs: 25, Protocol: Protocol.Official, Mia: MiaPreset.Paper),
             new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [1, 2, 3], ShadowEpochs: 25, ForgetClass: 0, Protocol: Protocol.Official, Mia: MiaPreset.Paper),
