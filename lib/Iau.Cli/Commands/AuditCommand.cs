@@ -93,8 +93,9 @@ internal static class AuditCommand
                 var chart = EpsilonChart.Distribution(summary.Rows, $"Per-example ε, {o.Dataset}/{o.Model}, N = {o.Pool}, design ({parse.GetValue(design)})");
                 var basePath = Path.Combine(o.OutDir, "epsilon");
                 FigureExport.WriteHtml(chart, basePath + ".html");
-                var result = FigureExport.TryWriteImagesAsync(chart, basePath, 900, 500, cancellationToken: ctx.Cancellation).GetAwaiter().GetResult();
-                ctx.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure: {basePath}.html {(result.Succeeded ? "(+ png, svg)" : "(" + result.Message + ")")}"));
+                var size = EpsilonChart.DefaultSize;
+                var result = FigureExport.TryWriteImagesAsync(chart, basePath, size.WidthPixels, size.HeightPixels, new ImageExportOptions().ForPaper(), ctx.Cancellation).GetAwaiter().GetResult();
+                ctx.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure: {basePath}.html {(result.Succeeded ? "(+ png 300 dpi, svg, pdf)" : "(" + result.Message + ")")}"));
             }
 
             return 0;

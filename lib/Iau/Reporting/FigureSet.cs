@@ -352,7 +352,7 @@ public static class FigureSet
         else
         {
             progress?.Report("PNG/SVG/PDF export");
-            var imageOptions = options.ImageOptions with { Png = true, Svg = true, Pdf = true, DropTitle = true, Scale = ImageExportOptions.ForDpi(FigureStyle.Dpi) };
+            var imageOptions = options.ImageOptions.ForPaper();
             await using var exporter = await FigureExporter.StartAsync(imageOptions, cancellationToken).ConfigureAwait(false);
             var results = new List<ExportResult>();
             foreach (var f in figures)

@@ -42,6 +42,13 @@ public sealed record ImageExportOptions
     /// </summary>
     public double Scale { get; init; } = 1;
 
+    /// <summary>
+    /// These options for figures of a paper, as `iau figures` writes them: PNG at <see cref="FigureStyle.Dpi"/>,
+    /// SVG and PDF, the title left out (the caption carries it).
+    /// </summary>
+    public ImageExportOptions ForPaper() =>
+        this with { Png = true, Svg = true, Pdf = true, DropTitle = true, Scale = ForDpi(FigureStyle.Dpi) };
+
     /// <summary>The scale that renders <paramref name="dpi"/> PNG pixels per inch (CSS lays out at 96 px per inch).</summary>
     public static double ForDpi(int dpi) => dpi / FigureStyle.CssPixelsPerInch;
 
