@@ -24,14 +24,17 @@ namespace Iau.Training;
 public static class ParallelWorkers
 {
     /// <summary>
-    /// Runs every job; with <paramref name="workers"/> ≤ 1 (or one job) they run in order on the calling thread
-    /// with its thread settings untouched. The first failure cancels the rest and is rethrown after all workers
-    /// stopped (an <see cref="OperationCanceledException"/> when cancelled).
+    /// Runs every job; with <paramref name="workers"/> ≤ 1 they run in order on the calling thread with its thread
+    /// settings untouched. With two workers or more every job runs on a worker with ONE libtorch thread — even
+    /// when there is a single job (e.g. a resumed run whose remaining work is one lineage), so that a job's numbers
+    /// never depend on how many jobs were left (libtorch on two threads rounds differently from one). The first
+    /// failure cancels the rest and is rethrown after all workers stopped (an <see cref="OperationCanceledException"/>
+    /// when cancelled).
     /// </summary>
     public static void Run(IReadOnlyList<Action<CancellationToken>> jobs, int workers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        if (workers <= 1 || jobs.Count <= 1)
+        if (workers <= 1 || jobs.Count == 0)
         {
             foreach (var job in jobs)
             {
