@@ -88,9 +88,16 @@ public sealed class ResultsStore
         }
     }
 
-    /// <summary>Reads a results file (empty when it does not exist).</summary>
-    /// <exception cref="InvalidDataException">A line is not a result row, or lacks its key, experiment, method or metrics; names the file and line.</exception>
-    public static IReadOnlyList<ResultRow> Read(string path)
+    /// <summary>
+    /// Reads a results file (empty when it does not exist). A file holds one row per key (the kit never writes two):
+    /// a file with two rows for one key (e.g. two files concatenated by hand) is refused, naming the key and both
+    /// lines, since summaries would otherwise average the two rows as if they were two seeds;
+    /// <see cref="Merge"/> keeps the newer of them.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A line is not a result row, or lacks its key, experiment, method or metrics, or repeats a key; names the file and line.</exception>
+    public static IReadOnlyList<ResultRow> Read(string path) => Read(path, allowRepeatedKeys: false);
+
+    private static IReadOnlyList<ResultRow> Read(string path, bool allowRepeatedKeys)
     {
         if (Directory.Exists(path))
         {
@@ -103,6 +110,7 @@ public sealed class ResultsStore
         }
 
         var result = new List<ResultRow>();
+        var lineOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var n = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -132,6 +140,13 @@ public sealed class ResultsStore
                 throw new InvalidDataException($"{path}: line {n} is a result row without {string.Join(", ", missing)}; every row needs them.");
             }
 
+            if (!lineOf.TryAdd(row.Key, n) && !allowRepeatedKeys)
+            {
+                throw new InvalidDataException(
+                    $"{path}: lines {lineOf[row.Key]} and {n} hold the same key {row.Key}; a results file has one row per key, and two would be averaged as if they were two seeds. " +
+                    "Keep one: `iau results merge` of this file keeps the newer row (--out another file), or delete a line.");
+            }
+
             result.Add(row);
         }
 
@@ -139,7 +154,8 @@ public sealed class ResultsStore
     }
 
     /// <summary>
-    /// Joins several stores (e.g. shards) into one file; for a key present twice, the newer row wins. An
+    /// Joins several stores (e.g. shards) into one file; for a key present twice (in two inputs, or twice in one),
+    /// the newer row wins. An
     /// existing <paramref name="output"/> is replaced only when every row it holds is kept (it is one of the
     /// inputs, or the inputs hold all its keys): a merge never drops results.
     /// </summary>
@@ -157,7 +173,7 @@ public sealed class ResultsStore
                 throw new FileNotFoundException($"{path}: results file not found.", path);
             }
 
-            foreach (var r in Read(path))
+            foreach (var r in Read(path, allowRepeatedKeys: true))
             {
                 if (!all.TryGetValue(r.Key, out var existing) || existing.CreatedUtc < r.CreatedUtc)
                 {
@@ -168,7 +184,7 @@ public sealed class ResultsStore
 
         using (AcquireLock(full))
         {
-            var dropped = Read(full).Where(r => !all.ContainsKey(r.Key)).ToList();
+            var dropped = Read(full, allowRepeatedKeys: true).Where(r => !all.ContainsKey(r.Key)).ToList();
             if (dropped.Count > 0)
             {
                 throw new IOException(
