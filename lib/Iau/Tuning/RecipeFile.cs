@@ -23,20 +23,34 @@ public static class RecipeFile
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>
+    /// Checks, before a search starts, that its outcome can be merged into <paramref name="path"/>: absent, or a
+    /// schema-1 recipe of the same dataset, model and forget set. Reads only.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not such a recipe (names the file and field).</exception>
+    public static void CheckMergeable(string path, TuningSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (File.Exists(path))
+        {
+            CheckSetting(path, Read(path), spec);
+        }
+    }
+
     /// <summary>Merges the outcome of a search into the recipe file at <paramref name="path"/> (created if absent).</summary>
     /// <exception cref="InvalidDataException">The file is not a schema-1 recipe of the same dataset, model and forget set.</exception>
+    /// <exception cref="InvalidOperationException">No trial finished: the file is left as it was (an entry without a trial would replace a tuned one).</exception>
     public static JsonObject Write(string path, TuningOutcome outcome, string kitVersion, double? maxSeconds)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var spec = outcome.Spec;
-        var root = File.Exists(path) ? Read(path) : new JsonObject();
-        foreach (var (key, expected) in new[] { ("dataset", spec.Dataset), ("model", spec.Model), ("forget", spec.ForgetLabel) })
+        if (outcome.Trials.Count == 0)
         {
-            if (root[key] is JsonNode existing && existing.GetValue<string>() != expected)
-            {
-                throw new InvalidDataException($"{path}: {key} is '{existing.GetValue<string>()}', not '{expected}'; refusing to merge.");
-            }
+            throw new InvalidOperationException($"{path}: no trial of {spec.Method} finished, so there is nothing to record; the recipe file was left as it was.");
         }
+
+        var root = File.Exists(path) ? Read(path) : new JsonObject();
+        CheckSetting(path, root, spec);
 
         var methods = root["methods"] as JsonObject ?? new JsonObject();
         root.Remove("methods");
@@ -65,6 +79,17 @@ public static class RecipeFile
         return fresh;
     }
 
+    private static void CheckSetting(string path, JsonObject root, TuningSpec spec)
+    {
+        foreach (var (key, expected) in new[] { ("dataset", spec.Dataset), ("model", spec.Model), ("forget", spec.ForgetLabel) })
+        {
+            if (root[key] is JsonNode existing && (existing is not JsonValue v || !v.TryGetValue<string>(out var found) || found != expected))
+            {
+                throw new InvalidDataException($"{path}: field {key} is {existing.ToJsonString()}, not '{expected}'; refusing to merge.");
+            }
+        }
+    }
+
     /// <summary>Reads a recipe file.</summary>
     /// <exception cref="InvalidDataException">Not JSON, or not schema 1.</exception>
     public static JsonObject Read(string path)
@@ -79,9 +104,9 @@ public static class RecipeFile
             throw new InvalidDataException($"{path}: not a recipe file ({e.Message}).");
         }
 
-        if (node is not JsonObject o || o["schema"] is not JsonValue v || v.GetValue<int>() != Schema)
+        if (node is not JsonObject o || o["schema"] is not JsonValue v || !v.TryGetValue<int>(out var schema) || schema != Schema)
         {
-            throw new InvalidDataException($"{path}: not a schema-{Schema} recipe file.");
+            throw new InvalidDataException($"{path}: not a schema-{Schema} recipe file (field schema); it was left as it was.");
         }
 
         return o;
