@@ -396,6 +396,32 @@ public sealed record DataSplit(
                 $"(fingerprint {expected.Fingerprint}).");
         }
 
+        // The fingerprint says the data is the same; these fields must then agree with it (a hand-edited file may not).
+        if (expected is not null && s.OfficialTrainCount != expected.Train.Count)
+        {
+            throw new DataFormatException(path, FormattableString.Invariant(
+                $"inconsistent split: field officialTrainCount is {s.OfficialTrainCount}, but {s.Dataset} has {expected.Train.Count} training samples."));
+        }
+
+        if (expected is not null && s.TestCount != expected.Test.Count)
+        {
+            throw new DataFormatException(path, FormattableString.Invariant(
+                $"inconsistent split: field testCount is {s.TestCount}, but {s.Dataset} has {expected.Test.Count} test samples."));
+        }
+
+        if (s.ForgetMode == ForgetMode.Class && (s.ForgetClass is not int k || k < 0 || (expected is not null && k >= expected.Info.Classes)))
+        {
+            throw new DataFormatException(path, FormattableString.Invariant(
+                $"inconsistent split: forgetMode is Class but field forgetClass is {(s.ForgetClass?.ToString(CultureInfo.InvariantCulture) ?? "missing")}") +
+                (expected is null ? "." : FormattableString.Invariant($" (classes of {s.Dataset}: 0 to {expected.Info.Classes - 1}).")));
+        }
+
+        if (s.ForgetMode == ForgetMode.Ratio && s.ForgetRatio is not (> 0 and < 1))
+        {
+            throw new DataFormatException(path, FormattableString.Invariant(
+                $"inconsistent split: forgetMode is Ratio but field forgetRatio is {(s.ForgetRatio?.ToString(CultureInfo.InvariantCulture) ?? "missing")} (a fraction in (0, 1))."));
+        }
+
         return s;
     }
 

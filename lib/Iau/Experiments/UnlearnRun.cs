@@ -51,6 +51,22 @@ public sealed class UnlearnSession : IDisposable
                 throw new ArgumentException($"{checkpointPath}: the checkpoint does not name its dataset.");
             }
 
+            if (meta.Training is { } recipe)
+            {
+                // Retrain, fine-tuning and the other methods that train take this recipe: a bad value would fail deep
+                // inside a method with a message that does not say where the value came from.
+                try
+                {
+                    recipe.Validate();
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    throw new DataFormatException(checkpointPath, FormattableString.Invariant(
+                        $"the training recipe stored in the checkpoint (metadata field training.{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.ParamName ?? "?")}) is {e.ActualValue}: {e.Message.Split(" (Parameter", 2)[0]} ") +
+                        "Methods that train with it (retrain, ft, …) cannot use it; this checkpoint was not written by `iau train` as it is.", e);
+                }
+            }
+
             var dataset = DatasetLoader.Load(meta.Dataset, load);
             var fits = new CheckpointExpectation(InputShape: dataset.Info.InputShape.Select(d => (long)d).ToArray(), Classes: dataset.Info.Classes).Compare(meta);
             if (fits.Count > 0)
