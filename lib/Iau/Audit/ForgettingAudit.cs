@@ -90,7 +90,7 @@ public static class ForgettingAudit
                 cancellationToken);
         }
 
-        var rows = plan.Complete(store, out var missing) ? Score(options, plan, store, report.Report) : null;
+        var rows = plan.Complete(store, out var missing) ? Score(options, plan, store, data.Forget.Count, report.Report) : null;
         var summary = new AuditSummary(options, data.Forget.Count, data.Retain.Count, built, cached, clock.Elapsed.TotalSeconds, rows, missing);
         if (rows is not null)
         {
@@ -101,9 +101,9 @@ public static class ForgettingAudit
     }
 
     /// <summary>Scores every pool against the retrained one, with both noise floors first.</summary>
-    private static List<AuditRow> Score(AuditOptions o, Plan plan, PoolStore store, Action<AuditProgress> report)
+    private static List<AuditRow> Score(AuditOptions o, Plan plan, PoolStore store, int forgetCount, Action<AuditProgress> report)
     {
-        PoolRecord[] Load(IEnumerable<string> keys) => keys.Select(k => store.TryRead(k)!).ToArray();
+        PoolRecord[] Load(IEnumerable<string> keys) => keys.Select(k => store.ReadChecked(k, forgetCount)).ToArray();
         var retrained = Load(plan.RetrainKeys);
         var pools = new List<(string Name, PoolRecord[] Pool, PoolRecord[] Reference)>
         {

@@ -71,6 +71,34 @@ public sealed class PoolStore
     /// <exception cref="InvalidDataException">The file exists but is not a record (names the file).</exception>
     public PoolRecord? TryRead(string key) => File.Exists(PathOf(key)) ? Read(PathOf(key)) : null;
 
+    /// <summary>
+    /// The record of <paramref name="key"/>, checked against the audit's forget set: one confidence per forget
+    /// example, accuracies in [0, 1]. A record that does not fit (damaged, edited, or built on other data) is named
+    /// with the field, instead of failing later inside the scores.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Missing, not a record, or not fitting (names the file and field).</exception>
+    public PoolRecord ReadChecked(string key, int forgetCount)
+    {
+        var path = PathOf(key);
+        var r = TryRead(key) ?? throw new InvalidDataException($"{path}: pool record missing.");
+        if (r.Confidences.Length != forgetCount)
+        {
+            throw new InvalidDataException(
+                $"{path}: field Confidences holds {r.Confidences.Length} values, but the forget set has {forgetCount} examples (one value each); the record is damaged or from other data: delete it and run again to rebuild that model.");
+        }
+
+        foreach (var (field, value) in new[] { ("RetainAccuracy", r.RetainAccuracy), ("TestAccuracy", r.TestAccuracy), ("ForgetAccuracy", r.ForgetAccuracy) })
+        {
+            if (!(value is >= 0 and <= 1))
+            {
+                throw new InvalidDataException(
+                    $"{path}: field {field} is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}, not an accuracy in [0, 1]; the record is damaged: delete it and run again to rebuild that model.");
+            }
+        }
+
+        return r;
+    }
+
     /// <summary>Whether the record exists.</summary>
     public bool Has(string key) => File.Exists(PathOf(key));
 

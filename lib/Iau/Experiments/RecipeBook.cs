@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Iau.Unlearning;
 
 namespace Iau.Experiments;
 
@@ -124,6 +125,21 @@ internal sealed class RecipeBook
                     }
 
                     list.Add(text);
+                }
+
+                // Checked now, before any cell runs: a bad value (lr=-1) or an unknown key would otherwise fail a
+                // tuned cell deep in the run, with a message that names neither this file nor the field.
+                try
+                {
+                    _ = UnlearningMethods.Create(m.Name, MethodSettings.Parse(list));
+                }
+                catch (UnknownMethodException)
+                {
+                    throw new InvalidDataException($"{path}: field 'methods.{m.Name}': unknown method '{m.Name}'; known: {string.Join(", ", UnlearningMethods.Names)}.");
+                }
+                catch (ArgumentException e)
+                {
+                    throw new InvalidDataException($"{path}: field 'methods.{m.Name}.options' [{string.Join(", ", list)}]: {e.Message}", e);
                 }
 
                 result[m.Name] = list;

@@ -82,7 +82,7 @@ public sealed record TuningSpec(
     public IMethodOptions Declaration()
     {
         var entry = UnlearningMethods.All.FirstOrDefault(e => string.Equals(e.Name, Method, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"Unknown unlearning method '{Method}'. Known: {string.Join(", ", UnlearningMethods.Names)}.");
+            ?? throw new UnknownMethodException(Method);
         var declared = entry.Declaration ?? throw new ArgumentException($"Method {Method} declares no options to tune.");
         return declared.Options.Any(o => o.Search is not null)
             ? declared

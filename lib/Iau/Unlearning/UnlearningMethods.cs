@@ -49,7 +49,7 @@ public static class UnlearningMethods
     public static IUnlearningMethod Create(string name, MethodSettings? settings = null)
     {
         var entry = Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"Unknown unlearning method '{name}'. Known: {string.Join(", ", Names)}.");
+            ?? throw new UnknownMethodException(name);
         settings ??= MethodSettings.Empty;
         var method = entry.Create(settings);
         settings.ThrowIfUnused(entry.Name);
