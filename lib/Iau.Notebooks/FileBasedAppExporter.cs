@@ -243,9 +243,22 @@ public static class FileBasedAppExporter
     public static FileBasedAppExport ExportToFile(NotebookDocument document, string outputPath, FileBasedAppExportOptions? options = null)
     {
         var export = Export(document, outputPath, options);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        var full = Path.GetFullPath(outputPath);
+        var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        File.WriteAllText(outputPath, export.Code, new UTF8Encoding(false));
+
+        // Written beside and renamed over the target: a reader (or a crash) never sees half a file.
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(tmp, export.Code, new UTF8Encoding(false));
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+
         return export;
     }
 

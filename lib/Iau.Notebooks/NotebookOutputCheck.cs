@@ -27,9 +27,16 @@ public static class NotebookOutputCheck
             throw new FormatException($"{path}: not a notebook (invalid JSON: {e.Message})", e);
         }
 
-        if (root?["cells"] is not JsonArray cells)
+        if (root is not JsonObject notebook || notebook["cells"] is not JsonArray cells)
         {
             throw new FormatException($"{path}: not a notebook (no \"cells\" array)");
+        }
+
+        // A malformed cell (e.g. "outputs": "x") is a problem, not a cell without outputs to skip.
+        var structure = NotebookStructure.Problems(notebook);
+        if (structure.Count > 0)
+        {
+            return structure;
         }
 
         var problems = new List<string>();
