@@ -22,7 +22,7 @@ public static class CliApp
     /// <summary>--threads N, on every command.</summary>
     internal static readonly Option<int?> ThreadsOption = new("--threads")
     {
-        Description = "libtorch intra-op threads (default: all cores).",
+        Description = "libtorch intra-op threads (default: all cores; at most 4 per core unless IAU_UNBOUNDED=1).",
         Recursive = true,
     };
 
@@ -69,20 +69,51 @@ public static class CliApp
             root.Subcommands.Add(c);
         }
 
+        // `iau help [command …]` is `iau [command …] --help`, as users of git and dotnet expect.
+        if (args is ["help", .. var topic])
+        {
+            args = [.. topic, "--help"];
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
-            foreach (var e in parse.Errors)
+            foreach (var line in ParseErrorLines(parse))
             {
-                ctx.Error.WriteLine($"error: {CliErrors.OneLine(e.Message)}");
+                ctx.Error.WriteLine($"error: {line}");
             }
 
             ctx.Error.WriteLine($"usage: {string.Join(' ', CommandPath(parse.CommandResult).Prepend("iau"))} --help");
             return CliErrors.Usage;
         }
 
+        if (parse.Action is not HelpAction)
+        {
+            // Before any command starts work: `--threads 100000` would start 100,000 libtorch threads.
+            Bounds.Threads(parse.GetValue(ThreadsOption), Bounds.Lifted);
+        }
+
         // Errors are not handled here nor in the commands: they reach Run, which turns each into one line and an exit code.
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>
+    /// The parse errors as lines. A word that is not a command of a command that has subcommands (`iau notebooks
+    /// run`) is one line naming the word and the commands there are, without System.CommandLine's "Required command
+    /// was not provided", which would come first and mislead.
+    /// </summary>
+    private static List<string> ParseErrorLines(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        var unmatched = parse.UnmatchedTokens;
+        if (command.Subcommands.Count > 0 && unmatched.Count > 0 && !unmatched[0].StartsWith('-'))
+        {
+            var path = string.Join(' ', CommandPath(parse.CommandResult).Prepend("iau"));
+            var known = string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+            return [$"'{unmatched[0]}' is not a command of `{path}`; its commands: {known}."];
+        }
+
+        return [.. parse.Errors.Select(e => CliErrors.OneLine(e.Message))];
     }
 
     private static IEnumerable<string> CommandPath(SymbolResult? result)

@@ -5,6 +5,7 @@ using Iau.Audit;
 using Iau.Data;
 using Iau.Reporting;
 using Iau.Training;
+using Iau.Unlearning;
 
 namespace Iau.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class AuditCommand
         var dataset = new Option<string>("--dataset") { Description = "Dataset.", DefaultValueFactory = _ => "fashion-mnist" };
         var model = new Option<string>("--model") { Description = "Architecture.", DefaultValueFactory = _ => "lenet5" };
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (\"retrain\" gets an independent pool).", DefaultValueFactory = _ => "iau,retrain,ft,neggrad+,scrub,fisher" };
-        var pool = new Option<int?>("--pool") { Description = $"Models per pool, N (default {AuditOptions.DefaultPool}; {AuditOptions.SmokePool} under --profile smoke; {AuditOptions.PaperPool} for the paper grade)." };
+        var pool = new Option<int?>("--pool") { Description = $"Models per pool, N (default {AuditOptions.DefaultPool}; {AuditOptions.SmokePool} under --profile smoke; {AuditOptions.PaperPool} for the paper grade; 6 to 2,048 unless IAU_UNBOUNDED=1)." };
         var profile = new Option<string?>("--profile") { Description = "smoke: N 8, 2,000 training samples, 2 epochs (checks the pipeline)." };
         var design = new Option<string>("--design") { Description = "a: one original, N method runs; b: N originals, each unlearned once (deterministic methods need b).", DefaultValueFactory = _ => "b" };
         var shard = new Option<string?>("--shard") { Description = "Build only lineages k ≡ i (mod n) (e.g. a Slurm array task); join with --merge." };
@@ -27,8 +28,8 @@ internal static class AuditCommand
         var alpha = new Option<double>("--gr-alpha") { Description = "GR α of originals and retrained models (the paper trains IAU's original with 0.005).", DefaultValueFactory = _ => TrainingOptions.PaperGrAlpha };
         var ratio = new Option<double>("--forget-ratio") { Description = "Random forget fraction.", DefaultValueFactory = _ => 0.05 };
         var seed = new Option<int>("--seed") { Description = "Seed of the forget set.", DefaultValueFactory = _ => 0 };
-        var workers = new Option<int>("--workers") { Description = "Models trained at once, one thread each (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var option = new Option<string[]>("--option") { Description = "Method settings as method:key=value (repeatable), e.g. scrub:epochs=1.", AllowMultipleArgumentsPerToken = true };
+        var workers = new Option<int>("--workers") { Description = "Models trained at once, one thread each (0 = one per core; at most 4 per core unless IAU_UNBOUNDED=1).", DefaultValueFactory = _ => 0 };
+        var option = new Option<string[]>("--option") { Description = "Method settings as method:key=value (repeatable; the method must be one of --methods), e.g. scrub:epochs=1.", AllowMultipleArgumentsPerToken = true };
         var noFigures = new Option<bool>("--no-figures") { Description = "Skip the ε figure." };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder of the dataset's files (default: data/<name>, then system packages)." };
         var noVerify = new Option<bool>("--no-verify") { Description = "Do not check the files against data/manifest.json (custom files)." };
@@ -38,8 +39,36 @@ internal static class AuditCommand
         };
         cmd.SetAction(parse =>
         {
-            ctx.InitRuntime(parse, 0);
-            var smoke = parse.GetValue(profile) is { } p && (p == "smoke" ? true : throw new ArgumentException($"--profile {p}: only smoke presets the audit (use --pool for larger ones)."));
+            // Every option is checked, and the output folder found writable, before the data is loaded or a model built.
+            var lifted = Bounds.Lifted;
+            var smoke = parse.GetValue(profile) is { } p && (p == "smoke" ? true : throw new UsageException($"--profile {p}: only smoke presets the audit (use --pool for larger ones)."));
+            var names = MethodList.Parse(parse.GetValue(methods)!, "--methods");
+            var settings = MethodSettingsOf(parse.GetValue(option) ?? [], names);
+            var n = parse.GetValue(pool) ?? (smoke ? AuditOptions.SmokePool : AuditOptions.DefaultPool);
+            Bounds.Count(n, "--pool", 6, "the audit needs at least 6 models per pool (the noise floor splits the retrain pool in halves of ≥ 3)", Bounds.MaxPool,
+                FormattableString.Invariant($"at most {Bounds.MaxPool} models per pool (4 × the paper-grade {AuditOptions.PaperPool}): each model is one full training, and the pools hold 2 + |--methods| × N models"), lifted);
+            Bounds.Workers(parse.GetValue(workers), "--workers", lifted);
+            var chosenDesign = parse.GetValue(design)!.Trim().ToLowerInvariant() switch
+            {
+                "a" => PoolDesign.A,
+                "b" => PoolDesign.B,
+                var d => throw new UsageException($"--design {d}: expected a or b."),
+            };
+            if (parse.GetValue(maxEpochs) is int epochsGiven)
+            {
+                Bounds.Count(epochsGiven, "--max-epochs", 1, "at least one epoch", int.MaxValue, string.Empty, lifted);
+            }
+
+            if (parse.GetValue(limit) is int limitGiven)
+            {
+                Bounds.Count(limitGiven, "--train-limit", 8, "at least 8 training samples", int.MaxValue, string.Empty, lifted);
+            }
+
+            if (parse.GetValue(ratio) is var r && !(r > 0 && r < 1))
+            {
+                throw new UsageException(FormattableString.Invariant($"--forget-ratio {r}: the share of train to forget, a number in (0, 1)."));
+            }
+
             var recipe = TrainingOptions.Paper with { GrAlpha = parse.GetValue(alpha) };
             if ((parse.GetValue(maxEpochs) ?? (smoke ? 2 : null)) is int e)
             {
@@ -47,23 +76,13 @@ internal static class AuditCommand
             }
 
             var (index, count) = ReproduceCommand.ParseShard(parse.GetValue(shard));
-            var names = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var settings = (parse.GetValue(option) ?? [])
-                .Select(s => s.Split(':', 2) is [var m, var kv] ? (m, kv) : throw new ArgumentException($"--option {s}: expected method:key=value."))
-                .GroupBy(x => x.m, StringComparer.OrdinalIgnoreCase)
-                .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(x => x.kv).ToList(), StringComparer.OrdinalIgnoreCase);
             var o = new AuditOptions(
                 names,
                 parse.GetValue(output)!,
                 parse.GetValue(dataset)!,
                 parse.GetValue(model)!,
-                parse.GetValue(pool) ?? (smoke ? AuditOptions.SmokePool : AuditOptions.DefaultPool),
-                parse.GetValue(design)!.Trim().ToLowerInvariant() switch
-                {
-                    "a" => PoolDesign.A,
-                    "b" => PoolDesign.B,
-                    var d => throw new ArgumentException($"--design {d}: expected a or b."),
-                },
+                n,
+                chosenDesign,
                 index,
                 count,
                 recipe,
@@ -73,6 +92,17 @@ internal static class AuditCommand
                 MethodOptions: settings,
                 Workers: parse.GetValue(workers),
                 Load: new LoadOptions(Path: parse.GetValue(dataPath), VerifyChecksums: !parse.GetValue(noVerify), Progress: ctx.DataProgress()));
+            o.Validate();
+            Outputs.CheckFolder(o.OutDir, "--out");
+            foreach (var shardDir in parse.GetValue(merge) ?? [])
+            {
+                if (!Directory.Exists(Path.Combine(shardDir, "pool")))
+                {
+                    throw new DirectoryNotFoundException($"--merge {shardDir}: no pool/ folder there (not an audit output folder).");
+                }
+            }
+
+            ctx.InitRuntime(parse, 0);
             if (parse.GetValue(merge) is { Length: > 0 } inputs)
             {
                 var copied = new PoolStore(o.OutDir).Merge(inputs);
@@ -101,5 +131,45 @@ internal static class AuditCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// --option method:key=value, grouped by method. The method must be one of --methods (an option for a method
+    /// that does not run, or a misspelt one, would be ignored without a word), and no key may be given twice.
+    /// </summary>
+    /// <exception cref="UsageException">Malformed, for another method, or repeated.</exception>
+    private static Dictionary<string, IReadOnlyList<string>> MethodSettingsOf(string[] given, string[] methods)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var s in given)
+        {
+            if (s.Split(':', 2) is not [var m, var kv] || kv.IndexOf('=', StringComparison.Ordinal) <= 0 || m.Trim().Length == 0)
+            {
+                throw new UsageException($"--option {s}: expected method:key=value, e.g. scrub:epochs=1.");
+            }
+
+            m = m.Trim();
+            if (!UnlearningMethods.Names.Contains(m, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--option {s}: unknown method '{m}'; known: {string.Join(", ", UnlearningMethods.Names)}.");
+            }
+
+            if (!methods.Contains(m, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--option {s}: {m} is not among --methods ({string.Join(",", methods)}); add it there or drop the option.");
+            }
+
+            var key = kv[..kv.IndexOf('=', StringComparison.Ordinal)].Trim();
+            var list = result.TryGetValue(m, out var l) ? l : result[m] = [];
+            if (list.Any(x => x.Split('=', 2)[0].Trim().Equals(key, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new UsageException($"--option {m}:{key} is given more than once; give each option once.");
+            }
+
+            list.Add(kv);
+        }
+
+        // Keyed by the name as --methods spells it: the audit looks the settings up by that name.
+        return methods.Where(result.ContainsKey).ToDictionary(m => m, m => (IReadOnlyList<string>)result[m], StringComparer.OrdinalIgnoreCase);
     }
 }

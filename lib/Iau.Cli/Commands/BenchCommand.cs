@@ -24,6 +24,7 @@ internal static class BenchCommand
         var train = new Command("train", "Samples/s of plain and GR training of LeNet5 on Fashion-MNIST (batch 64), evaluation samples/s, peak memory, and a pool of models side by side (one thread each) against one at a time.") { samples, markdown, poolWorkers, poolOnly };
         train.SetAction(parse =>
         {
+            Bounds.Workers(parse.GetValue(poolWorkers), "--pool-workers", Bounds.Lifted);
             CheckMarkdown(parse.GetValue(markdown));
             var rt = ctx.InitRuntime(parse, 0);
             var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
@@ -46,6 +47,10 @@ internal static class BenchCommand
         unlearn.SetAction(parse =>
         {
             CheckMarkdown(parse.GetValue(markdown));
+
+            // Named methods are checked before the benchmark trains its model (minutes); 'all' needs the model.
+            var isAll = parse.GetValue(methods)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase);
+            var given = isAll ? null : MethodList.Parse(parse.GetValue(methods)!, "--methods");
             var rt = ctx.InitRuntime(parse, 0);
             var ckpt = parse.GetValue(model);
             if (ckpt is null)
@@ -58,9 +63,7 @@ internal static class BenchCommand
                 TrainedModel.Train(tensors, new TrainSpec("lenet5", recipe, StoreGradient: true), ckpt, cancellationToken: ctx.Cancellation);
             }
 
-            var names = parse.GetValue(methods)!.Trim() == "all"
-                ? UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(ckpt).Model).ToArray()
-                : parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var names = given ?? UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(ckpt).Model).ToArray();
             // Retrain runs the paper's full recipe (≤200 epochs, early stopping with patience 10, GR α as the original),
             // whatever shorter recipe the benchmark's original was trained with.
             var alpha = Iau.Training.Checkpoint.ReadMetadata(ckpt).Training?.GrAlpha ?? TrainingOptions.PaperGrAlpha;

@@ -35,7 +35,15 @@ internal static class NotebooksCommand
         {
             paths, limit,
         };
-        check.SetAction(parse => Check(ctx, parse.GetValue(paths)!, parse.GetValue(limit)));
+        check.SetAction(parse =>
+        {
+            if (parse.GetValue(limit) is var bytes && bytes < 0)
+            {
+                throw new UsageException($"--max-output-bytes {bytes}: give a size in bytes, 0 or more.");
+            }
+
+            return Check(ctx, parse.GetValue(paths)!, parse.GetValue(limit));
+        });
         return check;
     }
 
@@ -49,8 +57,9 @@ internal static class NotebooksCommand
         var format = new Option<string>("--format") { Description = "Export format: cs (a .NET file-based app).", DefaultValueFactory = _ => "cs" };
         format.AcceptOnlyFromAmong("cs");
         var output = new Option<string?>("--out") { Description = "Folder for the exported files (default: beside each notebook)." };
-        var export = new Command("export", "Export notebooks as .NET file-based apps (`dotnet run notebook.cs`).") { paths, format, output };
-        export.SetAction(parse => Export(ctx, parse.GetValue(paths)!, parse.GetValue(output)));
+        var force = new Option<bool>("--force") { Description = "Replace .cs files that already exist (without it, an existing file is refused and left as it is)." };
+        var export = new Command("export", "Export notebooks as .NET file-based apps (`dotnet run notebook.cs`).") { paths, format, output, force };
+        export.SetAction(parse => Export(ctx, parse.GetValue(paths)!, parse.GetValue(output), parse.GetValue(force)));
         return export;
     }
 
@@ -68,7 +77,9 @@ internal static class NotebooksCommand
             }
             catch (FormatException e)
             {
-                problems = [e.Message];
+                failed++;
+                ctx.Error.WriteLine($"error: {CliErrors.OneLine(e.Message)}"); // names the file already
+                continue;
             }
 
             if (problems.Count == 0)
@@ -88,12 +99,57 @@ internal static class NotebooksCommand
         return failed == 0 ? 0 : 1;
     }
 
-    private static int Export(CliContext ctx, string[] paths, string? output)
+    /// <summary>
+    /// Exports every notebook, after checking all of them first: each is a well-formed notebook, --out is a folder,
+    /// no export would replace its own input or another export of this run, and no existing .cs is replaced
+    /// unless --force. Nothing is written when any check fails.
+    /// </summary>
+    private static int Export(CliContext ctx, string[] paths, string? output, bool force)
     {
-        foreach (var file in Expand(paths))
+        var files = Expand(paths);
+        if (output is not null)
+        {
+            if (files.FirstOrDefault(f => f == Path.GetFullPath(output)) is { } same)
+            {
+                throw new UsageException($"--out {output} is the notebook being exported ({same}); --out is the folder the .cs files go to.");
+            }
+
+            Outputs.CheckFolder(output, "--out");
+        }
+
+        var inputs = files.Select(f => (f, "the notebook")).ToList();
+        var plan = new List<(string File, NotebookDocument Document, string Target)>();
+        var targets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in files)
         {
             var document = NotebookDocument.Load(file);
-            var target = Path.Combine(output ?? Path.GetDirectoryName(file)!, Path.ChangeExtension(document.Name, ".cs"));
+            if (document.SourceFormat == NotebookFormat.Ipynb && NotebookStructure.Problems(document.Root) is [var first, ..])
+            {
+                throw new InvalidDataException($"{file}: {first}.");
+            }
+
+            var target = Path.GetFullPath(Path.Combine(output ?? Path.GetDirectoryName(file)!, Path.ChangeExtension(document.Name, ".cs")));
+            Outputs.NotInput(target, output is null ? "the export" : "--out", inputs);
+            if (!targets.TryAdd(target, file))
+            {
+                throw new UsageException($"{targets[target]} and {file} would both be exported to {target}; export them one at a time, or with another --out.");
+            }
+
+            if (!force && File.Exists(target))
+            {
+                throw new IOException($"{target} already exists; give --force to replace it with the export of {file}, or --out another folder.");
+            }
+
+            if (Directory.Exists(target))
+            {
+                throw new IOException($"{target} is a folder; the export of {file} needs that name for its .cs file.");
+            }
+
+            plan.Add((file, document, target));
+        }
+
+        foreach (var (file, document, target) in plan)
+        {
             var export = FileBasedAppExporter.ExportToFile(document, target);
             ctx.Console.WriteLine($"{Path.GetRelativePath(Environment.CurrentDirectory, file)} -> {Path.GetRelativePath(Environment.CurrentDirectory, target)}");
             foreach (var w in export.Warnings)

@@ -21,7 +21,7 @@ internal static class ReproduceCommand
         var recipes = new Option<string?>("--recipes") { Description = "Folder of tuned recipes (<dataset>-<model>-<forget>.json); default data/recipes of this repository. Methods with a recipe also get \"tuned\" rows." };
         var workers = new Option<int>("--workers")
         {
-            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads). Cells of one experiment and seed stay on one worker.",
+            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads; at most 4 per core unless IAU_UNBOUNDED=1). Cells of one experiment and seed stay on one worker.",
             DefaultValueFactory = _ => 0,
         };
         var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes, workers };
@@ -31,6 +31,7 @@ internal static class ReproduceCommand
             var p = Profiles.All.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new UsageException($"--profile {name}: unknown; use one of {string.Join(", ", Profiles.All.Select(x => x.Name))}.");
             var (index, count) = ParseShard(parse.GetValue(shard));
+            Bounds.Workers(parse.GetValue(workers), "--workers", Bounds.Lifted);
             var outDir = parse.GetValue(output) ?? Path.Combine("results", p.Name);
             Outputs.CheckFolder(outDir, "--out");
             var figuresDir = parse.GetValue(figures);
@@ -39,13 +40,27 @@ internal static class ReproduceCommand
                 Outputs.CheckFolder(figuresDir, "--figures");
             }
 
-            ctx.InitRuntime(parse, 0);
-            if (parse.GetValue(workers) < 0)
+            var recipesDir = parse.GetValue(recipes);
+            if (recipesDir is not null)
             {
-                throw new UsageException($"--workers {parse.GetValue(workers)}: use 0 (one per core) or a positive count.");
+                // A missing or mistyped folder would silently drop every tuned row.
+                if (File.Exists(recipesDir))
+                {
+                    throw new IOException($"{recipesDir} (--recipes) is a file; give the folder of recipe files (<dataset>-<model>-<forget>.json), e.g. data/recipes.");
+                }
+
+                if (!Directory.Exists(recipesDir))
+                {
+                    throw new DirectoryNotFoundException($"{recipesDir} (--recipes): no such folder; give the folder of recipe files (<dataset>-<model>-<forget>.json), e.g. data/recipes.");
+                }
+            }
+            else if (RecipeBook.Open(null).Directory is not { } found || !Directory.Exists(found))
+            {
+                ctx.Error.WriteLine("note: no data/recipes folder found (not inside the kit's repository): no tuned rows; give --recipes DIR to add them.");
             }
 
-            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, parse.GetValue(recipes), parse.GetValue(workers));
+            ctx.InitRuntime(parse, 0);
+            var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, recipesDir, parse.GetValue(workers));
             var c = ctx.Console;
             c.WriteLine($"profile {p.Name}: {p.Description}");
             c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty)

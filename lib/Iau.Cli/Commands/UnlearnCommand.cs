@@ -31,7 +31,7 @@ internal static class UnlearnCommand
             if (parse.GetValue(which) is { } name)
             {
                 var entry = UnlearningMethods.All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
-                    ?? throw new ArgumentException($"Unknown unlearning method '{name}'. Known: {string.Join(", ", UnlearningMethods.Names)}.");
+                    ?? throw new UsageException($"unlearn methods {name}: unknown method '{name}'; known: {string.Join(", ", UnlearningMethods.Names)}.");
                 ctx.Console.MarkupLine($"[bold]{Markup.Escape(entry.Name)}[/]: {Markup.Escape(entry.Summary)}");
                 if (entry.Declaration is not { } declared)
                 {
@@ -63,7 +63,7 @@ internal static class UnlearnCommand
         cmd.SetAction(parse =>
         {
             var modelPath = parse.GetValue(model)!;
-            var names = MethodNames(parse.GetValue(method)!, modelPath);
+            var names = MethodNames(parse.GetValue(method)!, modelPath, ctx.Error);
             var pairs = parse.GetValue(methodOpts) ?? [];
             if (pairs.Length > 0 && names.Length > 1)
             {
@@ -161,32 +161,36 @@ internal static class UnlearnCommand
     }
 
     /// <summary>
-    /// The method names of --method: "all" (every method for the model's architecture) or a comma-separated list
-    /// of known names. Empty or unknown names are usage errors.
+    /// The method names of --method: "all" (every method for the model's architecture; cached IAU only when the
+    /// checkpoint stores the training gradient it needs, with a note otherwise) or a comma-separated list of known
+    /// names. Empty or unknown names are usage errors; cached IAU asked for by name on a checkpoint without the
+    /// gradient is refused here, before the other methods run.
     /// </summary>
-    private static string[] MethodNames(string value, string modelPath)
+    internal static string[] MethodNames(string value, string modelPath, TextWriter error)
     {
-        if (value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+        var all = false;
+        var names = MethodList.Parse(value, "--method", () =>
         {
-            return UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(modelPath).Model).ToArray();
+            all = true;
+            return UnlearningMethods.NamesFor(Iau.Training.Checkpoint.ReadMetadata(modelPath).Model);
+        });
+        if (!names.Contains(CachedIau))
+        {
+            return names;
         }
 
-        var names = value.Split(',', StringSplitOptions.TrimEntries);
-        if (names.Any(string.IsNullOrEmpty))
+        if (Iau.Training.Checkpoint.ReadMetadata(modelPath).ExtraTensors.Contains(GradientCountTensor))
         {
-            throw new UsageException($"--method '{value}': empty method name; give one or more of {string.Join(", ", UnlearningMethods.Names)}, or 'all'.");
+            return names;
         }
 
-        var unknown = names.Where(n => !UnlearningMethods.Names.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
-        if (unknown.Count > 0)
+        if (all)
         {
-            throw new UsageException($"--method: unknown method {string.Join(", ", unknown.Select(n => $"'{n}'"))}; known: {string.Join(", ", UnlearningMethods.Names)}.");
+            error.WriteLine($"note: {modelPath} stores no training gradient, so 'all' leaves out {CachedIau} (train with --store-gradient to include it).");
+            return [.. names.Where(n => n != CachedIau)];
         }
 
-        var repeated = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        return repeated.Count > 0
-            ? throw new UsageException($"--method: {string.Join(", ", repeated)} given more than once.")
-            : names;
+        throw new ArgumentException($"{modelPath}: --method {CachedIau} needs the mean training gradient stored with the model, and this checkpoint has none; train it with --store-gradient, or use --method iau.");
     }
 
     /// <summary>Each --opt is key=value, and no key is given twice (the last would silently win).</summary>
@@ -214,6 +218,11 @@ internal static class UnlearnCommand
     /// </summary>
     internal static bool AtChance(double accuracy, double original, int classes) =>
         classes > 1 && original > 2.0 / classes && accuracy < 1.5 / classes;
+
+    private const string CachedIau = "iau-cached";
+
+    // The tensor GradientCache.ToTensors writes: its name in a checkpoint's metadata says the gradient is stored.
+    private const string GradientCountTensor = "gradcache.count";
 
     private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Iau.Data;
 using Iau.Runtime;
 using Iau.Training;
+using Iau.Unlearning;
 
 namespace Iau.Cli;
 
@@ -34,7 +35,7 @@ internal static class CliErrors
         var (code, line) = e switch
         {
             OperationCanceledException => (Cancelled, "cancelled (run the same command again to resume)."),
-            UsageException => (Usage, "error: " + OneLine(e.Message)),
+            UsageException or UnknownMethodException => (Usage, "error: " + OneLine(e.Message)),
             CheckpointMismatchException m => (Failed, $"error: {m.File}: does not match this run: {string.Join("; ", m.Differences)}. " +
                                                       (m.File.EndsWith(".state", StringComparison.Ordinal)
                                                           ? "It is the resume file of an earlier `iau train`: use that run's options, another --out, or delete it to start over."
