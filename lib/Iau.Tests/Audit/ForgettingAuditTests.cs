@@ -148,7 +148,7 @@ public sealed class ForgettingAuditTests : IDisposable
     public void Bad_options_are_named()
     {
         Assert.Contains("--pool 2", Assert.Throws<ArgumentException>(() => (Options("x", ["ga"]) with { Pool = 2 }).Validate()).Message);
-        Assert.Contains("nosuch", Assert.Throws<ArgumentException>(() => Options("x", ["nosuch"]).Validate()).Message);
+        Assert.Contains("nosuch", Assert.Throws<Iau.Unlearning.UnknownMethodException>(() => Options("x", ["nosuch"]).Validate()).Message);
     }
 
     [Fact]

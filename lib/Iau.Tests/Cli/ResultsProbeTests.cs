@@ -56,6 +56,30 @@ public sealed class ResultsProbeTests : IDisposable
     }
 
     [Fact]
+    public void Two_rows_for_one_key_are_refused_not_averaged()
+    {
+        // Two files concatenated by hand: the same key twice, with different numbers (issue 25: TA 0.4352 ± 0.4583, n = 1).
+        var path = Store("r.jsonl", Row("retrain"), Row("iau"), Row("ga"));
+        var later = Row("iau") with { Metrics = new Dictionary<string, double>(Row("iau").Metrics) { ["TA"] = 0.1 }, CreatedUtc = DateTimeOffset.UtcNow.AddHours(1) };
+        File.AppendAllLines(path, File.ReadAllLines(Store("later.jsonl", later)));
+        var key = Row("iau").Key;
+        foreach (var args in new[] { new[] { "results", "show", "--results", path }, ["results", "findings", "--results", path], ["figures", "--results", path, "--out", tmp.File("fig")] })
+        {
+            var r = CliRunner.Run(args);
+            var line = CliProbe.Fails(r, 1, path, "lines 2 and 4", key, "one row per key");
+            Assert.Contains("results merge", line);
+            Assert.DoesNotContain("|", r.Out); // no table was printed
+        }
+
+        // merge keeps the newer row of the two, so the file can be repaired.
+        var repaired = tmp.File("repaired.jsonl");
+        var merged = CliRunner.Run("results", "merge", path, "--out", repaired);
+        Assert.True(merged.Code == 0, merged.Err);
+        Assert.Equal(3, ResultsStore.Read(repaired).Count);
+        Assert.Equal(0.1, ResultsStore.Read(repaired).Single(x => x.Method == "iau").Metrics["TA"]);
+    }
+
+    [Fact]
     public void Piped_markdown_is_never_wrapped()
     {
         var wide = "iau-" + new string('w', 220); // a row far wider than the 200-column console

@@ -41,6 +41,27 @@ public sealed class SplitProbeTests : IDisposable
         CliProbe.Fails(CliRunner.Run(Describe("--split", path)), 1, path, $"{field} lists an index more than once");
     }
 
+    [Theory]
+    [InlineData("forgetClass", "99", "Class", "field forgetClass is 99")]
+    [InlineData("forgetClass", "null", "Class", "field forgetClass is missing")]
+    [InlineData("officialTrainCount", "60000", null, "field officialTrainCount is 60000")]
+    [InlineData("testCount", "7", null, "field testCount is 7")]
+    [InlineData("forgetRatio", "2", "Ratio", "field forgetRatio is 2")]
+    public void Split_file_whose_fields_do_not_fit_the_data_names_the_field(string field, string value, string? mode, string message)
+    {
+        // Hand-edited fields of a split whose fingerprint still matches: "Index was out of range" before issue 25.
+        var path = SavedSplit();
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        json[field] = JsonNode.Parse(value);
+        if (mode is not null)
+        {
+            json["forgetMode"] = mode;
+        }
+
+        File.WriteAllText(path, json.ToJsonString());
+        CliProbe.Fails(CliRunner.Run(Describe("--split", path)), 1, path, message);
+    }
+
     [Fact]
     public void Forget_set_that_leaves_no_retain_set_is_refused_early()
     {

@@ -172,7 +172,7 @@ public sealed class IauTests : IDisposable
     public void Unknown_options_and_methods_are_named()
     {
         Assert.Contains("stpes", Assert.Throws<ArgumentException>(() => UnlearningMethods.Create("iau", MethodSettings.Parse(["stpes=2"]))).Message);
-        Assert.Contains("Known:", Assert.Throws<ArgumentException>(() => UnlearningMethods.Create("magic")).Message);
+        Assert.Contains("Known:", Assert.Throws<UnknownMethodException>(() => UnlearningMethods.Create("magic")).Message);
         Assert.Contains("lr=abc", Assert.Throws<ArgumentException>(() => UnlearningMethods.Create("iau", MethodSettings.Parse(["lr=abc"]))).Message);
     }
 
