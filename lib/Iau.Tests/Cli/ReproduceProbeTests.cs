@@ -39,7 +39,8 @@ public sealed class ReproduceProbeTests : IDisposable
         var path = Path.Combine(recipes, "fashion-mnist-lenet5-random-0.05.json");
         File.WriteAllText(path, "{\"schema\": 1, \"methods\": {\"" + method + "\": {\"options\": [" + option + "]}}}");
         var output = tmp.File("out");
-        CliProbe.Fails(CliRunner.Run("reproduce", "--profile", "smoke", "--out", output, "--recipes", recipes, "--threads", "1"), 1, path, field, what);
+        var line = CliProbe.Fails(CliRunner.Run("reproduce", "--profile", "smoke", "--out", output, "--recipes", recipes, "--threads", "1"), 1, path, field, what);
+        Assert.DoesNotContain("(Parameter", line);
         Assert.False(Directory.Exists(output), "cells ran (or the output was made) before the recipe was checked");
     }
 

@@ -139,7 +139,7 @@ internal sealed class RecipeBook
                 }
                 catch (ArgumentException e)
                 {
-                    throw new InvalidDataException($"{path}: field 'methods.{m.Name}.options' [{string.Join(", ", list)}]: {e.Message}", e);
+                    throw new InvalidDataException($"{path}: field 'methods.{m.Name}.options' [{string.Join(", ", list)}]: {e.Message.Split(" (Parameter '", 2)[0]}", e);
                 }
 
                 result[m.Name] = list;
