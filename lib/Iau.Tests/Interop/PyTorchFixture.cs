@@ -52,6 +52,20 @@ internal static class PyTorchFixture
         return FormulaBatch([4, .. shape]);
     }
 
+    /// <summary>
+    /// Copies an export the tests wrote to the folder named by IAU_PYTORCH_EXPORTS, when it is set, for
+    /// reload_export.py to load in PyTorch (see that script).
+    /// </summary>
+    public static void Keep(string exported, string name)
+    {
+        var folder = Environment.GetEnvironmentVariable("IAU_PYTORCH_EXPORTS");
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+            System.IO.File.Copy(exported, Path.Combine(folder, name), overwrite: true);
+        }
+    }
+
     /// <summary>x[i] = ((i·37) mod 101) / 50 − 1 in float32 over the flat index: make_fixture.py computes the same values.</summary>
     public static Tensor FormulaBatch(long[] shape)
     {

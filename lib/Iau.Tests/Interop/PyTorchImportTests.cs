@@ -76,6 +76,7 @@ public class PyTorchImportTests
         var path = folder.File(name + ".pt");
         PyTorchModels.Export(model, path);
         Assert.Equal([name + ".pt"], Directory.GetFiles(folder.Path).Select(Path.GetFileName));
+        PyTorchFixture.Keep(path, name + ".pt");
 
         // The exported file holds exactly the PyTorch file's tensors: same names, types, shapes, bits.
         var original = PyTorchStateDict.Read(PyTorchFixture.StateFile(name));
