@@ -60,6 +60,8 @@ public static class CliApp
         root.Subcommands.Add(DataCommands.Build(ctx));
         root.Subcommands.Add(TrainCommand.Build(ctx));
         root.Subcommands.Add(UnlearnCommand.Build(ctx));
+        root.Subcommands.Add(PyTorchCommands.Import(ctx));
+        root.Subcommands.Add(PyTorchCommands.Export(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
         root.Subcommands.Add(NotebooksCommand.Build(ctx));
         root.Subcommands.Add(TuneCommand.Build(ctx));

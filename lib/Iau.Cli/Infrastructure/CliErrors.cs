@@ -40,7 +40,7 @@ internal static class CliErrors
                                                       (m.File.EndsWith(".state", StringComparison.Ordinal)
                                                           ? "It is the resume file of an earlier `iau train`: use that run's options, another --out, or delete it to start over."
                                                           : "Use the checkpoint made for this data and model.")),
-            CheckpointFormatException or CheckpointMismatchException or DataFormatException or DatasetNotFoundException or IauRuntimeException
+            CheckpointFormatException or CheckpointMismatchException or Interop.PyTorchFormatException or DataFormatException or DatasetNotFoundException or IauRuntimeException
                 or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or NotSupportedException
                 or JsonException or InvalidOperationException or TimeoutException => (Failed, "error: " + OneLine(e.Message)),
             _ => (Failed, $"internal error ({e.GetType().Name}): {OneLine(e.Message)} — please report it; IAU_DEBUG=1 shows the stack trace."),
