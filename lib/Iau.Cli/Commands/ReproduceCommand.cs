@@ -24,7 +24,8 @@ internal static class ReproduceCommand
             Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads; at most 4 per core unless IAU_UNBOUNDED=1). Cells of one experiment and seed stay on one worker.",
             DefaultValueFactory = _ => 0,
         };
-        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes, workers };
+        var plan = new Option<bool>("--plan") { Description = "Run nothing: list the cells still to run per experiment and estimate the wall time from this machine's recorded cell timings." };
+        var reproduce = new Command("reproduce", "Run a profile's experiments (resumable), then write the summary tables and figures.") { profile, output, shard, figures, noFigures, recipes, workers, plan };
         reproduce.SetAction(parse =>
         {
             var name = parse.GetValue(profile)!;
@@ -59,9 +60,25 @@ internal static class ReproduceCommand
                 ctx.Error.WriteLine("note: no data/recipes folder found (not inside the kit's repository): no tuned rows; give --recipes DIR to add them.");
             }
 
+            var c = ctx.Console;
+            if (parse.GetValue(plan))
+            {
+                var pl = Reproduction.Plan(p, new ReproductionOptions(outDir, index, count, RecipesDirectory: recipesDir, Workers: parse.GetValue(workers)));
+                foreach (var (experiment, cells, seconds) in pl.PerExperiment)
+                {
+                    c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{experiment}: {cells} cells, {CellCosts.Format(seconds)} of work"));
+                }
+
+                c.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"profile {p.Name}: {pl.Pending} cells to run, {pl.Done} done; estimated {CellCosts.Format(pl.WallSeconds)} on {pl.Workers} worker(s) ({CellCosts.Format(pl.CoreSeconds)} of work)"));
+                c.WriteLine(pl.Unmeasured == 0
+                    ? $"every estimate comes from recorded timings ({CellCosts.LogPath})"
+                    : $"{pl.Unmeasured} of {pl.Pending} cells have no recorded timing of their kind in {CellCosts.LogPath}; each counts {CellCosts.UnknownSeconds} s");
+                return 0;
+            }
+
             ctx.InitRuntime(parse, 0);
             var o = new ReproductionOptions(outDir, index, count, new LoadOptions(Progress: ctx.DataProgress()), IauRuntime.Device, recipesDir, parse.GetValue(workers));
-            var c = ctx.Console;
             c.WriteLine($"profile {p.Name}: {p.Description}");
             c.WriteLine($"results: {o.ResultsPath}" + (count > 1 ? $" (shard {index + 1}/{count})" : string.Empty)
                 + (o.EffectiveWorkers > 1 ? $"; {o.EffectiveWorkers} workers, one libtorch thread each" : string.Empty));
@@ -73,7 +90,8 @@ internal static class ReproduceCommand
                     bar.Finished($"[{r.Done}/{r.Total}] {r.Cell}: {r.Message}");
                 }
             }), ctx.Cancellation));
-            c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{summary.Cells} cells: {summary.Run} run, {summary.Skipped} done before; {summary.Seconds / 60:F1} min"));
+            c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{summary.Cells} cells: {summary.Run} run, {summary.Skipped} done before; {summary.Seconds / 60:F1} min")
+                + (summary.Run > 0 ? " (estimated beforehand from recorded timings: " + CellCosts.Format(summary.EstimatedSeconds) + ")" : string.Empty));
             if (!parse.GetValue(noFigures) && count == 1)
             {
                 var dir = figuresDir ?? Path.Combine(outDir, "figures");

@@ -8,8 +8,11 @@ namespace Iau.Data;
 /// </summary>
 public sealed class SplitData : IDisposable
 {
+    private readonly Lazy<TensorData> nonMembers;
+
     private SplitData(LoadedDataset dataset, DataSplit split, TensorData train, TensorData valid, TensorData test, TensorData forget, TensorData retain)
     {
+        nonMembers = new Lazy<TensorData>(() => TestOfClasses(test, forget), LazyThreadSafetyMode.ExecutionAndPublication);
         Dataset = dataset;
         Split = split;
         Train = train;
@@ -40,6 +43,22 @@ public sealed class SplitData : IDisposable
     /// <summary>D_r.</summary>
     public TensorData Retain { get; }
 
+    /// <summary>
+    /// The non-members that membership attacks set against D_f: the test samples of the classes D_f holds. For a
+    /// random forget set (every class) that is the whole test set; for class-wise forgetting it is the test samples
+    /// of the forgotten class, so the attack asks whether D_f looks like unseen samples of its own class rather than
+    /// like other classes.
+    /// </summary>
+    public TensorData NonMembers => nonMembers.Value;
+
+    private static TensorData TestOfClasses(TensorData test, TensorData forget)
+    {
+        var classes = forget.Labels.cpu().data<long>().ToHashSet();
+        var labels = test.Labels.cpu().data<long>().ToArray();
+        var rows = Enumerable.Range(0, labels.Length).Where(i => classes.Contains(labels[i])).ToList();
+        return rows.Count == labels.Length ? test : test.Subset(rows);
+    }
+
     /// <summary>Builds the tensors (normalised as the catalog says) on the given device.</summary>
     public static SplitData Create(LoadedDataset dataset, DataSplit split, torch.Device? device = null)
     {
@@ -65,5 +84,9 @@ public sealed class SplitData : IDisposable
         Test.Dispose();
         Forget.Dispose();
         Retain.Dispose();
+        if (nonMembers.IsValueCreated && !ReferenceEquals(nonMembers.Value, Test))
+        {
+            nonMembers.Value.Dispose();
+        }
     }
 }

@@ -31,6 +31,7 @@ internal sealed class ExperimentContext : IDisposable
     private readonly OnceMap<LoadedCheckpoint> models = new();
     private readonly OnceMap<ShadowModelAttack> attacks = new();
     private readonly OnceMap<IReadOnlyDictionary<string, double>> retrainMetrics = new();
+    private readonly OnceMap<RmiaReferences> rmiaReferences = new();
     private readonly IProgress<ReproductionProgress>? progress;
     private readonly ThreadLocal<RocCurve?> lastRoc = new();
 
@@ -145,7 +146,7 @@ internal sealed class ExperimentContext : IDisposable
         }
 
         var attack = Attack(spec, seed, data);
-        var roc = LossAttack.Roc(model, data.Forget, data.Test);
+        var roc = LossAttack.Roc(model, data.Forget, data.NonMembers);
         var m = new Dictionary<string, double>
         {
             ["TA"] = acc.Test,
@@ -156,6 +157,14 @@ internal sealed class ExperimentContext : IDisposable
             ["MIA_entropy"] = EntropyAttack.Efficacy(model, data.Retain, data.Test, data.Forget, seed),
             ["AUC_loss"] = roc.Auc,
         };
+        if (spec.ReferenceModels > 0)
+        {
+            var rmia = Rmia.Attack(model, data.Forget, data.NonMembers, data.Valid, References(spec, seed, data, alpha));
+            m[RmiaAuc] = rmia.Auc;
+            m[RmiaTpr1] = rmia.TprAt1;
+            m[RmiaTpr01] = rmia.TprAt01;
+        }
+
         if (seconds is double s)
         {
             m["RTE"] = s;
@@ -173,6 +182,15 @@ internal sealed class ExperimentContext : IDisposable
         lastRoc.Value = roc; // set last: measuring Retrain above sets it too
         return m;
     }
+
+    /// <summary>AUC of the per-example attack (RMIA with reference models, <see cref="Rmia"/>): D_f against same-class test non-members.</summary>
+    internal const string RmiaAuc = "RMIA_AUC";
+
+    /// <summary>TPR of the per-example attack at 1% FPR.</summary>
+    internal const string RmiaTpr1 = "RMIA_TPR1";
+
+    /// <summary>TPR of the per-example attack at 0.1% FPR.</summary>
+    internal const string RmiaTpr01 = "RMIA_TPR01";
 
     /// <summary>The metric that marks a diverged model's row (1 when its weights hold NaN or ±∞).</summary>
     internal const string DivergedMetric = "Diverged";
@@ -299,6 +317,52 @@ internal sealed class ExperimentContext : IDisposable
             return Load(path);
         });
     }
+
+    /// <summary>
+    /// The per-example attack's reference models of a forget set: <see cref="ExperimentSpec.ReferenceModels"/> models
+    /// retrained on D_r with the setting's recipe, each from its own initial weights and batch order (seeds
+    /// <see cref="ReferenceSeed"/> + k), cached on disk. They depend on D_r and the recipe, not on the cell's seed, so
+    /// every method of a seed — and, under the official protocol, every seed with the same forget set (class-wise) —
+    /// shares them. Their probabilities on D_f, the non-members and the population (the validation split) are computed once.
+    /// </summary>
+    internal RmiaReferences References(ExperimentSpec spec, int seed, SplitData data, double alpha)
+    {
+        var original = Original(spec, seed, alpha);
+        var recipe = Recipe(spec, spec.TrainingSeed(seed), alpha);
+        var keys = Enumerable.Range(0, spec.ReferenceModels)
+            .Select(k => ShortHash($"reference/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(recipe)}/{ReferenceSeed + k}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"))
+            .ToList();
+        return rmiaReferences.Get(string.Join("+", keys), () =>
+        {
+            var models = keys.Select((key, k) =>
+            {
+                var path = Path.Combine(CacheDir, $"reference-{spec.Model}-{key}.ckpt");
+                return this.models.Get(path, () =>
+                {
+                    if (!File.Exists(path))
+                    {
+                        progress?.Report(new ReproductionProgress($"reference model {k + 1}/{spec.ReferenceModels} {spec.Model} seed {seed}", 0, 0, false, "training"));
+                        var context = new UnlearningContext(ReferenceSeed + k, original.Metadata.Training);
+                        var retrain = new Retrain(new RetrainOptions(InitSeed: ReferenceSeed + k));
+                        using var r = Unlearner.Run(retrain, original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
+                        Checkpoint.Save(path, r.Model, original.Metadata with
+                        {
+                            Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds },
+                            History = [],
+                            Notes = $"RMIA reference model {k + 1}: retrained on D_r ({data.Retain.Count} samples) from init seed {ReferenceSeed + k}",
+                            ExtraTensors = [],
+                        });
+                    }
+
+                    return Load(path);
+                }).Model;
+            }).ToList();
+            return RmiaReferences.Of(models, data.Forget, data.NonMembers, data.Valid);
+        });
+    }
+
+    /// <summary>First seed of the reference models (far from the seeds of originals, Retrain and methods).</summary>
+    internal const int ReferenceSeed = 1_000_003;
 
     private LoadedCheckpoint Load(string path)
     {

@@ -57,6 +57,10 @@ public enum ExperimentKind
 /// </param>
 /// <param name="Protocol">How seeds relate to splits and originals (<see cref="Experiments.Protocol"/>).</param>
 /// <param name="Mia">Set-up of the shadow-model membership-inference attack (<see cref="MiaPreset"/>).</param>
+/// <param name="ReferenceModels">
+/// Reference models of the per-example attack (RMIA, <see cref="Evaluation.Rmia"/>): models retrained on D_r with the
+/// setting's recipe and other seeds, shared by every method of a forget set. 0 = no per-example attack.
+/// </param>
 /// <remarks>
 /// A cell's hash is the JSON of its spec (see <c>Reproduction.Hash</c>); properties added after the first
 /// release are left out of that JSON while they hold their defaults, so existing cells keep their hashes.
@@ -79,7 +83,8 @@ public sealed record ExperimentSpec(
     int Shadows = 1,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int? ForgetClass = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Protocol Protocol = Protocol.Kit,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] MiaPreset Mia = MiaPreset.Quick)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] MiaPreset Mia = MiaPreset.Quick,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int ReferenceModels = 0)
 {
     /// <summary>The split seed of the official protocol (the authors' data_train_valid.py default, --seed 1).</summary>
     public const int OfficialSplitSeed = 1;
@@ -123,4 +128,10 @@ public enum Protocol
 /// <param name="Name">smoke | quick | paper.</param>
 /// <param name="Description">What it is for and how long it takes.</param>
 /// <param name="Experiments">The experiments.</param>
-public sealed record Profile(string Name, string Description, IReadOnlyList<ExperimentSpec> Experiments);
+/// <param name="TunedRows">
+/// Whether the comparisons add tuned rows from the repository's recipes (data/recipes) when no recipes folder is
+/// given. False for a profile whose recipe differs from the one the recipes were searched under (fmnist-paper's
+/// full recipe against the quick setting's 4-epoch originals): it shows reference defaults unless a recipes folder
+/// searched for it is named (<c>iau reproduce --recipes DIR</c>).
+/// </param>
+public sealed record Profile(string Name, string Description, IReadOnlyList<ExperimentSpec> Experiments, bool TunedRows = true);

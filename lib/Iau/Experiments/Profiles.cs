@@ -14,7 +14,7 @@ namespace Iau.Experiments;
 public static class Profiles
 {
     private static readonly string[] AllMethods =
-        ["retrain", "iau", "iau-cached", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "rl", "bad-teacher", "ssd"];
+        ["retrain", "iau", "iau-cached", "random-step", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "rl", "bad-teacher", "ssd"];
 
     /// <summary>Shortened baselines for the quick and smoke profiles (documented as such).</summary>
     private static readonly Dictionary<string, IReadOnlyList<string>> Shortened = new()
@@ -55,14 +55,14 @@ public static class Profiles
         "smoke",
         "Fashion-MNIST subsets (2,000 training samples), 1 seed, 2 epochs: checks the pipeline end to end (CI, notebook tests).",
         [
-            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2),
-            new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2),
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ReferenceModels: 1),
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ReferenceModels: 1),
             new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0.01, 0.05, 0.1]),
             new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 2, TrainLimit: 2000, ShadowEpochs: 2),
             new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0, 0.005], ShadowEpochs: 2),
             new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Requests: 3),
             new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, Sweep: [5, 20, 50]),
-            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ForgetClass: QuickForgetClass),
+            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ForgetClass: QuickForgetClass, ReferenceModels: 1),
             new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, Sweep: [6]),
         ]);
 
@@ -73,8 +73,8 @@ public static class Profiles
         + "LeNet5 also with 10% random and class-wise (class 0) forgetting; a forgetting audit with 8 models per pool on a 10,000-sample subset; "
         + "originals and Retrain ≤4 epochs; slow baselines shortened. 345 cells with the committed recipes, 36 minutes on 2 cores with 2 workers (measured; 41 one cell at a time).",
         [
-            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
-            new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
             new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 4, Sweep: [0.01, 0.02, 0.05, 0.1]),
             new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 4, ShadowEpochs: 3),
             new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Sweep: [0, 0.001, 0.005, 0.01], ShadowEpochs: 3),
@@ -83,8 +83,8 @@ public static class Profiles
 
             // Added after the first committed quick run; new cells only (the rows above keep their keys and hashes,
             // and these reuse their cached originals and shadow attacks): random 10% and class-wise forgetting.
-            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], ForgetRatio: 0.10, MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3),
-            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ForgetClass: QuickForgetClass),
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], ForgetRatio: 0.10, MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
+            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ForgetClass: QuickForgetClass, ReferenceModels: 1),
 
             // The forgetting audit on a 10,000-sample subset, 8 models per pool (iau audit --pool 64 for the default size).
             new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 4, TrainLimit: 10_000, MethodOptions: Shortened, Sweep: [AuditOptions.SmokePool]),
@@ -102,21 +102,23 @@ public static class Profiles
         ]);
 
     /// <summary>
-    /// The paper's recipe on the data at hand: the official protocol (one split and one original, seeds 1–3 vary
-    /// the forget set), Fashion-MNIST with LeNet5 trained with gradient restriction under the full recipe
-    /// (≤ 200 epochs, early stopping with patience 10 — no epoch caps), random 5% and class-wise forgetting,
-    /// every method at its reference defaults (and tuned where data/recipes has a recipe), the paper MIA preset.
+    /// The paper's recipe on the data at hand: the official protocol (one split and one original, seeds 1–10 vary
+    /// the random forget set; class-wise keeps seeds 1–3, its forget set being fixed), Fashion-MNIST with LeNet5
+    /// trained with gradient restriction under the full recipe (≤ 200 epochs, early stopping with patience 10 — no
+    /// epoch caps), random 5% and class-wise forgetting, every method and both controls at reference defaults
+    /// (<see cref="Profile.TunedRows"/> is off), the paper MIA preset and the per-example attack.
     /// </summary>
     public static Profile FmnistPaper { get; } = new(
         "fmnist-paper",
-        "The paper's recipe on Fashion-MNIST: official protocol (one split and original; seeds 1-3 vary the forget set), LeNet5 with gradient restriction, "
-        + "full training recipe (≤200 epochs, early stopping, patience 10), random 5% and class-wise (class 0) forgetting, every method at reference defaults "
-        + "(plus tuned rows where recipes exist), paper MIA preset (3 shadows, 25 epochs). Measured wall time on 2 cores: about 83 min "
-        + "(2026-12-03, in three segments, mostly with two workers; per forget set Retrain 4.8-6.5 min and full-data Fisher about 5 min on one core)",
+        "The paper's recipe on Fashion-MNIST: official protocol (one split and original; forget-set seeds 1-10 for random 5%, 1-3 for class-wise, whose forget set "
+        + "is the same for every seed), LeNet5 with gradient restriction, full training recipe (≤200 epochs, early stopping, patience 10), every method and both controls "
+        + "at reference defaults (no tuned rows: the committed recipes were searched in the quick setting; name a folder searched with --full-recipe to add them), "
+        + "paper MIA preset (3 shadows, 25 epochs) and the per-example attack (RMIA, 1 reference model per forget set). Wall time: see environment.md.",
         [
-            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [1, 2, 3], ShadowEpochs: 25, Protocol: Protocol.Official, Mia: MiaPreset.Paper),
-            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [1, 2, 3], ShadowEpochs: 25, ForgetClass: 0, Protocol: Protocol.Official, Mia: MiaPreset.Paper),
-        ]);
+            new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ShadowEpochs: 25, Protocol: Protocol.Official, Mia: MiaPreset.Paper, ReferenceModels: 1),
+            new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [1, 2, 3], ShadowEpochs: 25, ForgetClass: 0, Protocol: Protocol.Official, Mia: MiaPreset.Paper, ReferenceModels: 1),
+        ],
+        TunedRows: false);
 
     private static IEnumerable<ExperimentSpec> Grid(string dataset, string model)
     {

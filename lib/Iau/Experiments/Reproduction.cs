@@ -39,7 +39,13 @@ public sealed record ReproductionOptions(string OutputDirectory, int ShardIndex 
 public sealed record ReproductionProgress(string Cell, int Done, int Total, bool Skipped, string Message);
 
 /// <summary>What a reproduction did.</summary>
-public sealed record ReproductionSummary(int Cells, int Run, int Skipped, double Seconds, string ResultsPath);
+/// <param name="Cells">Cells of this shard.</param>
+/// <param name="Run">Cells run now.</param>
+/// <param name="Skipped">Cells done before.</param>
+/// <param name="Seconds">Wall seconds.</param>
+/// <param name="ResultsPath">The results file.</param>
+/// <param name="EstimatedSeconds">The wall time <see cref="Reproduction.Plan"/> estimated before the run, from the recorded timings.</param>
+public sealed record ReproductionSummary(int Cells, int Run, int Skipped, double Seconds, string ResultsPath, double EstimatedSeconds = double.NaN);
 
 /// <summary>
 /// Runs a profile's experiments cell by cell — a cell is one (experiment, seed, variant, method) and gives one
@@ -63,10 +69,10 @@ public static class Reproduction
             throw new ArgumentException($"Workers {options.Workers}: use 0 (one per core) or a positive count.");
         }
 
-        var recipes = RecipeBook.Open(options.RecipesDirectory);
-        var cells = Cells(profile, recipes).Where((_, i) => i % options.ShardCount == options.ShardIndex).ToList();
+        var cells = ShardCells(profile, options);
         Directory.CreateDirectory(options.OutputDirectory);
         var store = new ResultsStore(options.ResultsPath);
+        var costs = CellCosts.Load();
         var gate = new object();
         var report = progress is null ? null : new LockedProgress<ReproductionProgress>(progress, gate);
         using var context = new ExperimentContext(options, report, cancellationToken);
@@ -90,8 +96,10 @@ public static class Reproduction
         {
             cancellationToken.ThrowIfCancellationRequested();
             report?.Report(new ReproductionProgress(cell.Label, Volatile.Read(ref finished), cells.Count, false, "running"));
+            var clock = Stopwatch.StartNew();
             var rows = ExperimentRegistry.Get(cell.Spec.Kind).Run(cell, context);
             store.Add(rows);
+            CellCosts.Record(cell, clock.Elapsed.TotalSeconds, options.EffectiveWorkers);
             lock (gate)
             {
                 ran++;
@@ -101,6 +109,8 @@ public static class Reproduction
         }
 
         var workers = options.EffectiveWorkers;
+        var lineages = Lineages(todo, costs);
+        var estimate = CellCosts.Makespan(lineages.Select(l => l.Sum(c => costs.Estimate(c).Seconds)), workers);
         if (workers <= 1)
         {
             todo.ForEach(RunCell);
@@ -108,7 +118,7 @@ public static class Reproduction
         else
         {
             var jobs = WarmUps(todo, context)
-                .Concat(Lineages(todo).Select(lineage => (Action<CancellationToken>)(ct =>
+                .Concat(lineages.Select(lineage => (Action<CancellationToken>)(ct =>
                 {
                     foreach (var cell in lineage)
                     {
@@ -120,19 +130,52 @@ public static class Reproduction
             ParallelWorkers.Run(jobs, workers, cancellationToken);
         }
 
-        return new ReproductionSummary(cells.Count, ran, skipped, watch.Elapsed.TotalSeconds, store.Path);
+        return new ReproductionSummary(cells.Count, ran, skipped, watch.Elapsed.TotalSeconds, store.Path, estimate);
+    }
+
+    /// <summary>
+    /// What is left of a profile in this results folder and how long it should take on <see cref="ReproductionOptions.Workers"/>
+    /// workers, estimated from the recorded timings (<see cref="CellCosts"/>). Runs nothing.
+    /// </summary>
+    public static ReproductionPlan Plan(Profile profile, ReproductionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(options);
+        var cells = ShardCells(profile, options);
+        var store = File.Exists(options.ResultsPath) ? ResultsStore.Read(options.ResultsPath) : [];
+        var done = store.Select(r => (r.Key, r.ConfigHash)).ToHashSet();
+        var todo = cells.Where(c => !c.Keys.All(k => done.Contains((k, c.Hash)))).ToList();
+        var costs = CellCosts.Load();
+        var estimates = todo.ToDictionary(c => c, costs.Estimate);
+        var lineages = Lineages(todo, costs);
+        return new ReproductionPlan(
+            todo.Count,
+            cells.Count - todo.Count,
+            estimates.Values.Sum(e => e.Seconds),
+            CellCosts.Makespan(lineages.Select(l => l.Sum(c => estimates[c].Seconds)), options.EffectiveWorkers),
+            options.EffectiveWorkers,
+            estimates.Values.Count(e => !e.Measured),
+            [.. todo.GroupBy(c => c.Spec.Name + "/" + c.Spec.ForgetSegment).Select(g => (g.Key, g.Count(), g.Sum(c => estimates[c].Seconds)))]);
+    }
+
+    private static List<Cell> ShardCells(Profile profile, ReproductionOptions options)
+    {
+        var recipes = profile.TunedRows || options.RecipesDirectory is not null ? RecipeBook.Open(options.RecipesDirectory) : RecipeBook.Empty;
+        return [.. Cells(profile, recipes).Where((_, i) => i % options.ShardCount == options.ShardIndex)];
     }
 
     /// <summary>
     /// The cells grouped by experiment and seed, in their planned order within a group (the original first, then
-    /// the methods that share its Retrain), the largest groups first (they bound the run's wall time). Groups of
-    /// one seed under the kit's protocol, or of any seed under the official one, share the original and the
+    /// the methods that share its Retrain), the costliest groups first by the recorded timings (<see cref="CellCosts"/>;
+    /// with none recorded, the largest groups first), so that no long group starts last while a core idles. Groups
+    /// of one seed under the kit's protocol, or of any seed under the official one, share the original and the
     /// shadow attack: the first worker to ask trains it, the other waits for it.
     /// </summary>
-    internal static IReadOnlyList<IReadOnlyList<Cell>> Lineages(IEnumerable<Cell> cells) =>
+    internal static IReadOnlyList<IReadOnlyList<Cell>> Lineages(IEnumerable<Cell> cells, CellCosts? costs = null) =>
         [.. cells.GroupBy(c => (c.Spec, c.Seed))
             .Select(g => (IReadOnlyList<Cell>)g.ToList())
-            .OrderByDescending(g => g.Count)];
+            .OrderByDescending(g => costs is null ? 0 : g.Sum(c => costs.Estimate(c).Seconds))
+            .ThenByDescending(g => g.Count)];
 
     /// <summary>
     /// Under the official protocol every seed shares one original and one shadow attack: the shadow attack is

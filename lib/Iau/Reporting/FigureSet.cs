@@ -51,7 +51,7 @@ public static class FigureSet
 {
     /// <summary>Method order of tables and charts.</summary>
     public static IReadOnlyList<string> MethodOrderDefault { get; } =
-        ["original", "retrain", "iau", "iau-cached", "ia", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "certified", "rl", "bad-teacher", "ssd"];
+        ["original", "random-step", "retrain", "iau", "iau-cached", "ia", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "certified", "rl", "bad-teacher", "ssd"];
 
     private static readonly string[] AblationOrder = ["IA", "IA+GC", "IA+GR", "IA+GC+GR"];
 

@@ -56,6 +56,7 @@ public static class FigureStyle
     [
         new("retrain", "Retrain", ReferenceColor, "star", "dash"),
         new("original", "Original", "#7F7F7F", "circle-open", "dot"),
+        new("random-step", "Random step (control)", "#B3B3B3", "square-open", "dashdot"),
         new("iau", "IAU", "#D55E00", "circle", "solid"),
         new("iau-cached", "IAU (cached)", "#E69F00", "diamond", "dot"),
         new("ia", "IA", "#CC79A7", "square", "dashdot"),

@@ -59,6 +59,9 @@ internal static class BaselineSupport
     /// <summary>Seed stream of the retain subset a method draws once (Bad Teacher).</summary>
     internal const int SubsetStream = 4;
 
+    /// <summary>Seed stream of the random-direction control's direction.</summary>
+    internal const int DirectionStream = 5;
+
     /// <summary>
     /// Seeded shuffled mini-batches over D_f ∪ D_r' (D_r' = the given rows of D_r, or all of it), as one
     /// dataset the way the references concatenate them: each batch holds the features, the labels and a 0/1

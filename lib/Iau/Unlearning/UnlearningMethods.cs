@@ -32,6 +32,8 @@ public static class UnlearningMethods
             IauOptions.Declare(IauOptions.Cached), o => new IauMethod(o, "iau-cached")),
         MethodEntry.Declared("ia", "Ablation: IA alone, one Adam step on −∇L̄_f (no gradient correction)",
             IauOptions.Declare(IauOptions.IaOnly), o => new IauMethod(o, "ia")),
+        MethodEntry.Declared("random-step", "Control: a step of the norm of IAU's (per parameter tensor) in a seeded random direction",
+            IauOptions.Declare(IauOptions.PaperPreset), o => new RandomStepMethod(o)),
         .. GradientBaselines.Entries,
         .. InfluenceBaselines.Entries,
     ];

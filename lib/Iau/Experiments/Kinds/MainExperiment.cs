@@ -68,7 +68,10 @@ internal sealed class MainExperiment : IExperiment
         return after.Count != before.Count || after.Any(kv => !before.TryGetValue(kv.Key, out var v) || v != kv.Value);
     }
 
-    /// <summary>One comparison cell: the original measured as it is, or one method's unlearned model.</summary>
+    /// <summary>
+    /// One comparison cell: the original measured as it is (no unlearning: the first control, with its gaps to
+    /// Retrain), or one method's unlearned model.
+    /// </summary>
     internal static ResultRow Compare(Cell cell, ExperimentContext context)
     {
         var spec = cell.Spec;
@@ -76,7 +79,9 @@ internal sealed class MainExperiment : IExperiment
         var original = context.Original(spec, cell.Seed, spec.GrAlpha);
         if (cell.Method == "original")
         {
-            var m = context.Measure(spec, cell.Seed, data, original.Model, spec.GrAlpha, seconds: null);
+            // Measured against Retrain like every method, so that the control ranks beside them.
+            var retrain = context.Retrained(spec, cell.Seed, data, original, spec.GrAlpha);
+            var m = context.Measure(spec, cell.Seed, data, original.Model, spec.GrAlpha, seconds: null, retrain);
             var originalNotes = new Dictionary<string, string> { ["epochs"] = original.Metadata.History.Count.ToString(CultureInfo.InvariantCulture) };
             AddRoc(originalNotes, context);
             return context.Row(cell, cell.Variant, m, originalNotes);
