@@ -1,3 +1,4 @@
+using Iau.Evaluation;
 using Iau.Audit;
 
 namespace Iau.Tests.Audit;

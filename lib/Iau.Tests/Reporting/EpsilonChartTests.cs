@@ -1,3 +1,4 @@
+using Iau.Evaluation;
 using Iau.Audit;
 using Iau.Reporting;
 using static Iau.Tests.Reporting.ChartsTests;

@@ -1,17 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Iau.Evaluation;
 
 namespace Iau.Audit;
-
-/// <summary>A value with its bootstrap 95% percentile interval.</summary>
-/// <param name="Value">The estimate on all forget examples.</param>
-/// <param name="Low">2.5th percentile of the resampled estimates.</param>
-/// <param name="High">97.5th percentile.</param>
-public sealed record Interval(double Value, double Low, double High)
-{
-    /// <inheritdoc />
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Value:F3} [{Low:F3}, {High:F3}]");
-}
 
 /// <summary>One row of the audit: a method's pool (or a noise floor) scored against the retrained pool.</summary>
 /// <param name="Name">Method name, or "floor: retrain halves" / "floor: original (no unlearning)".</param>

@@ -1,3 +1,4 @@
+using Iau.Evaluation;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using Iau.Evaluation;
 using System.Globalization;
 using Iau.Audit;
 using Iau.Experiments;

@@ -1,9 +1,21 @@
-namespace Iau.Audit;
+using System.Globalization;
+
+namespace Iau.Evaluation;
+
+/// <summary>A value with its bootstrap 95% percentile interval.</summary>
+/// <param name="Value">The estimate on all units (examples, seeds).</param>
+/// <param name="Low">2.5th percentile of the resampled estimates.</param>
+/// <param name="High">97.5th percentile.</param>
+public sealed record Interval(double Value, double Low, double High)
+{
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Value:F3} [{Low:F3}, {High:F3}]");
+}
 
 /// <summary>
-/// Percentile bootstrap over the forget examples: resample the |D_f| examples with replacement (seeded),
-/// recompute the statistic, and take the 2.5th and 97.5th percentiles. The models are held fixed, so the
-/// interval reflects which examples were forgotten, not which seeds trained the pools.
+/// Percentile bootstrap: resample the n units (forget examples in the audit, forget-set seeds in the comparisons)
+/// with replacement (seeded), recompute the statistic, and take the 2.5th and 97.5th percentiles. The same seed and
+/// n give the same resamples, so statistics of several methods over the same seeds are resampled in pairs.
 /// </summary>
 public static class Bootstrap
 {
