@@ -11,7 +11,7 @@ namespace Iau.Experiments;
 
 /// <summary>Where and how a reproduction runs.</summary>
 /// <param name="OutputDirectory">Results folder: results.jsonl, cache/ (trained originals, retrained and shadow models).</param>
-/// <param name="ShardIndex">This shard (0-based) when the cells are spread over machines.</param>
+/// <param name="ShardIndex">This shard (0-based) when the cells are spread over machines (whole lineages: <see cref="Reproduction.Shard"/>).</param>
 /// <param name="ShardCount">Number of shards (1 = everything here).</param>
 /// <param name="Load">How datasets are found.</param>
 /// <param name="Device">Device of the tensors.</param>
@@ -64,7 +64,7 @@ public static class Reproduction
         }
 
         var recipes = RecipeBook.Open(options.RecipesDirectory);
-        var cells = Cells(profile, recipes).Where((_, i) => i % options.ShardCount == options.ShardIndex).ToList();
+        var cells = Shard(Cells(profile, recipes), options.ShardIndex, options.ShardCount);
         Directory.CreateDirectory(options.OutputDirectory);
         var store = new ResultsStore(options.ResultsPath);
         var gate = new object();
@@ -135,6 +135,36 @@ public static class Reproduction
             .OrderByDescending(g => g.Count)];
 
     /// <summary>
+    /// The cells of shard <paramref name="index"/> (0-based) of <paramref name="count"/>, in planned order: whole
+    /// lineages (<see cref="Lineages"/>: the cells of one experiment and seed, which share an original, its
+    /// Retrain and shadow attack), the largest first, each to the shard with the fewest cells so far (the lowest
+    /// index on a tie). So no two shards (Slurm array tasks) train the same models at once, except under the
+    /// official protocol, where the seeds of one experiment share one original and shadow attack; shards beyond
+    /// the number of lineages get no cells.
+    /// </summary>
+    internal static IReadOnlyList<Cell> Shard(IReadOnlyList<Cell> cells, int index, int count)
+    {
+        if (count == 1)
+        {
+            return cells;
+        }
+
+        var load = new int[count];
+        var mine = new HashSet<Cell>(ReferenceEqualityComparer.Instance);
+        foreach (var lineage in Lineages(cells))
+        {
+            var least = Array.IndexOf(load, load.Min());
+            load[least] += lineage.Count;
+            if (least == index)
+            {
+                mine.UnionWith(lineage);
+            }
+        }
+
+        return [.. cells.Where(mine.Contains)];
+    }
+
+    /// <summary>
     /// Under the official protocol every seed shares one original and one shadow attack: the shadow attack is
     /// trained first as a job of its own, so that one worker fits it while another trains the original (a worker
     /// that needs either waits for it).
@@ -152,7 +182,7 @@ public static class Reproduction
         return $"TA {M("TA")} RA {M("RA")} FA {M("FA")} RTE {M("RTE")}";
     }
 
-    /// <summary>Every cell of a profile, in a stable order (shards take every n-th).</summary>
+    /// <summary>Every cell of a profile, in a stable order (<see cref="Shard"/> deals them to shards by lineage).</summary>
     internal static IReadOnlyList<Cell> Cells(Profile profile, RecipeBook recipes)
     {
         var cells = new List<Cell>();
