@@ -138,9 +138,11 @@ public static class Reproduction
     /// The cells of shard <paramref name="index"/> (0-based) of <paramref name="count"/>, in planned order: whole
     /// lineages (<see cref="Lineages"/>: the cells of one experiment and seed, which share an original, its
     /// Retrain and shadow attack), the largest first, each to the shard with the fewest cells so far (the lowest
-    /// index on a tie). So no two shards (Slurm array tasks) train the same models at once, except under the
-    /// official protocol, where the seeds of one experiment share one original and shadow attack; shards beyond
-    /// the number of lineages get no cells.
+    /// index on a tie); shards beyond the number of lineages get no cells. The models a lineage needs are then
+    /// trained by one shard (Slurm array task) rather than by every shard that holds one of its cells. Models shared
+    /// by several lineages are still trained by each shard that needs them and has not found them cached: an
+    /// original (and its shadow attack) is keyed by dataset, model, training seed and recipe, so the experiments
+    /// of one seed share it, and under the official protocol so do the seeds of one experiment.
     /// </summary>
     internal static IReadOnlyList<Cell> Shard(IReadOnlyList<Cell> cells, int index, int count)
     {
