@@ -15,7 +15,7 @@ internal static class ReproduceCommand
     {
         var profile = new Option<string>("--profile") { Description = "smoke | quick | paper | fmnist-paper.", DefaultValueFactory = _ => "quick" };
         var output = new Option<string?>("--out") { Description = "Results folder (results.jsonl and cache/); default results/<profile>, the folder the notebooks read." };
-        var shard = new Option<string?>("--shard") { Description = "Run one slice i/n of the cells (e.g. a Slurm array task); join with `iau results merge`." };
+        var shard = new Option<string?>("--shard") { Description = "Run shard i/n of the cells, whole experiment-and-seed lineages each (e.g. a Slurm array task: scripts/slurm/submit); join with `iau results merge`." };
         var figures = new Option<string?>("--figures") { Description = "Where to write tables and figures (default: <out>/figures)." };
         var noFigures = new Option<bool>("--no-figures") { Description = "Only compute results." };
         var recipes = new Option<string?>("--recipes") { Description = "Folder of tuned recipes (<dataset>-<model>-<forget>.json); default data/recipes of this repository. Methods with a recipe also get \"tuned\" rows." };

@@ -124,14 +124,42 @@ public sealed class ReproductionTests : IDisposable
     [Fact]
     public void Shards_cover_every_cell_and_merge_into_one_store()
     {
+        // Two lineages (seeds): each shard takes one whole, so no model is trained by both.
+        var profile = new Profile("tiny-2", "test", [
+            new(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "iau", "ga"], [0, 1], MaxEpochs: 1, TrainLimit: 200, ShadowEpochs: 1),
+        ]);
         var a = Options("shards", 0, 2);
         var b = Options("shards", 1, 2);
-        Assert.Equal(2, Reproduction.Run(Tiny, a).Run);
-        Assert.Equal(2, Reproduction.Run(Tiny, b).Run);
+        Assert.Equal(4, Reproduction.Run(profile, a).Run);
+        Assert.Equal(4, Reproduction.Run(profile, b).Run);
+        Assert.Equal([0], ResultsStore.Read(a.ResultsPath).Select(r => r.Seed).Distinct());
+        Assert.Equal([1], ResultsStore.Read(b.ResultsPath).Select(r => r.Seed).Distinct());
         var merged = Path.Combine(tmp.Path, "merged.jsonl");
-        Assert.Equal(4, ResultsStore.Merge([a.ResultsPath, b.ResultsPath], merged));
-        Assert.Equal(["ga", "iau", "original", "retrain"], ResultsStore.Read(merged).Select(r => r.Method).Order());
+        Assert.Equal(8, ResultsStore.Merge([a.ResultsPath, b.ResultsPath], merged));
+        Assert.Equal(["ga", "iau", "original", "retrain"], ResultsStore.Read(merged).Select(r => r.Method).Distinct().Order());
+        Assert.Equal(0, Reproduction.Run(profile, Options("shards", 2, 3)).Cells); // more shards than lineages: nothing to do
         Assert.Throws<ArgumentException>(() => Reproduction.Run(Tiny, Options("bad", 2, 2)));
+    }
+
+    [Fact]
+    public void Shards_deal_whole_lineages_largest_first_to_the_least_loaded_shard()
+    {
+        var cells = Reproduction.Cells(Profiles.Quick, RecipeBook.Open(Path.Combine(tmp.Path, "no-recipes")));
+        var position = cells.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, (IEqualityComparer<Cell>)ReferenceEqualityComparer.Instance);
+        foreach (var count in new[] { 1, 2, 3, 8, 40 })
+        {
+            var shards = Enumerable.Range(0, count).Select(i => Reproduction.Shard(cells, i, count)).ToList();
+            Assert.Equal(Enumerable.Range(0, cells.Count), shards.SelectMany(s => s).Select(c => position[c]).Order());
+            Assert.All(shards, s => Assert.Equal(cells.Where(s.Contains), s)); // planned order kept
+            var owner = shards.SelectMany((s, i) => s.Select(c => (Lineage: (c.Spec, c.Seed), Shard: i))).GroupBy(x => x.Lineage);
+            Assert.All(owner, g => Assert.Single(g.Select(x => x.Shard).Distinct()));
+            var lineages = Reproduction.Lineages(cells);
+            if (count <= lineages.Count)
+            {
+                // Greedy by size: no shard has more cells than the lightest one plus the largest lineage.
+                Assert.True(shards.Max(s => s.Count) - shards.Min(s => s.Count) <= lineages[0].Count, $"{count} shards: {string.Join(", ", shards.Select(s => s.Count))}");
+            }
+        }
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Iau.Experiments;
 
 /// <summary>Where and how a reproduction runs.</summary>
 /// <param name="OutputDirectory">Results folder: results.jsonl, cache/ (trained originals, retrained and shadow models).</param>
-/// <param name="ShardIndex">This shard (0-based) when the cells are spread over machines.</param>
+/// <param name="ShardIndex">This shard (0-based) when the cells are spread over machines (whole lineages: <see cref="Reproduction.Shard"/>).</param>
 /// <param name="ShardCount">Number of shards (1 = everything here).</param>
 /// <param name="Load">How datasets are found.</param>
 /// <param name="Device">Device of the tensors.</param>
@@ -161,7 +161,7 @@ public static class Reproduction
     private static List<Cell> ShardCells(Profile profile, ReproductionOptions options)
     {
         var recipes = profile.TunedRows || options.RecipesDirectory is not null ? RecipeBook.Open(options.RecipesDirectory) : RecipeBook.Empty;
-        return [.. Cells(profile, recipes).Where((_, i) => i % options.ShardCount == options.ShardIndex)];
+        return [.. Shard(Cells(profile, recipes), options.ShardIndex, options.ShardCount)];
     }
 
     /// <summary>
@@ -176,6 +176,38 @@ public static class Reproduction
             .Select(g => (IReadOnlyList<Cell>)g.ToList())
             .OrderByDescending(g => costs is null ? 0 : g.Sum(c => costs.Estimate(c).Seconds))
             .ThenByDescending(g => g.Count)];
+
+    /// <summary>
+    /// The cells of shard <paramref name="index"/> (0-based) of <paramref name="count"/>, in planned order: whole
+    /// lineages (<see cref="Lineages"/>: the cells of one experiment and seed, which share an original, its
+    /// Retrain and shadow attack), the largest first, each to the shard with the fewest cells so far (the lowest
+    /// index on a tie); shards beyond the number of lineages get no cells. The models a lineage needs are then
+    /// trained by one shard (Slurm array task) rather than by every shard that holds one of its cells. Models shared
+    /// by several lineages are still trained by each shard that needs them and has not found them cached: an
+    /// original (and its shadow attack) is keyed by dataset, model, training seed and recipe, so the experiments
+    /// of one seed share it, and under the official protocol so do the seeds of one experiment.
+    /// </summary>
+    internal static IReadOnlyList<Cell> Shard(IReadOnlyList<Cell> cells, int index, int count)
+    {
+        if (count == 1)
+        {
+            return cells;
+        }
+
+        var load = new int[count];
+        var mine = new HashSet<Cell>(ReferenceEqualityComparer.Instance);
+        foreach (var lineage in Lineages(cells))
+        {
+            var least = Array.IndexOf(load, load.Min());
+            load[least] += lineage.Count;
+            if (least == index)
+            {
+                mine.UnionWith(lineage);
+            }
+        }
+
+        return [.. cells.Where(mine.Contains)];
+    }
 
     /// <summary>
     /// Under the official protocol every seed shares one original and one shadow attack: the shadow attack is
@@ -195,7 +227,7 @@ public static class Reproduction
         return $"TA {M("TA")} RA {M("RA")} FA {M("FA")} RTE {M("RTE")}";
     }
 
-    /// <summary>Every cell of a profile, in a stable order (shards take every n-th).</summary>
+    /// <summary>Every cell of a profile, in a stable order (<see cref="Shard"/> deals them to shards by lineage).</summary>
     internal static IReadOnlyList<Cell> Cells(Profile profile, RecipeBook recipes)
     {
         var cells = new List<Cell>();
