@@ -15,7 +15,8 @@ public sealed class SummaryTableTests
         Assert.Equal(1.0, s.Std, 12);
         Assert.Equal(0.0, MeanStd.Of([5.0]).Std);
         Assert.False(MeanStd.Of([]).HasValue);
-        Assert.Equal("2.0000 ± 1.0000", s.Format());
+        // The 95% bootstrap interval of the mean: of 27 equally likely resamples, (1,1,1) and (3,3,3) each have 1/27 > 2.5%.
+        Assert.Equal("2.0000 [1.0000, 3.0000]", s.Format());
         Assert.Equal("—", MeanStd.Of([]).Format());
     }
 
@@ -105,11 +106,11 @@ public sealed class SummaryTableTests
         Assert.Matches(@"^\| --- \|( ---: \|)+$", lines[1]);
         Assert.All(lines, l => Assert.Equal(8, l.Count(c => c == '|')));
         var iau = lines.Single(l => l.StartsWith("| iau |", StringComparison.Ordinal));
-        Assert.Contains("| **0.9100 ± 0.0071** |", iau, StringComparison.Ordinal);
-        Assert.Contains("| **2.00 ± 0.71** |", iau, StringComparison.Ordinal);
+        Assert.Contains("| **0.9100 [0.9050, 0.9150]** |", iau, StringComparison.Ordinal);
+        Assert.Contains("| **2.00 [1.50, 2.50]** |", iau, StringComparison.Ordinal);
         var retrain = lines.Single(l => l.StartsWith("| retrain |", StringComparison.Ordinal));
         Assert.DoesNotContain("**", retrain, StringComparison.Ordinal);
-        Assert.Contains("| 0.9100 ± 0.0141 |", retrain, StringComparison.Ordinal);
+        Assert.Contains("| 0.9100 [0.9000, 0.9200] |", retrain, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class SummaryTableTests
         Assert.Equal(["Method", "n", "TA", "FA", "L2_retrain", "RTE", "Speedup"], rows[0].Elements("th").Select(e => e.Value));
         var iau = rows.Single(r => r.Elements("td").FirstOrDefault()?.Value == "iau");
         var taCell = iau.Elements("td").ElementAt(2);
-        Assert.Equal("0.9100 ± 0.0071", taCell.Element("b")!.Value);
+        Assert.Equal("0.9100 [0.9050, 0.9150]", taCell.Element("b")!.Value);
         var retrain = rows.Single(r => r.Elements("td").FirstOrDefault()?.Value == "retrain");
         Assert.Empty(retrain.Descendants("b"));
     }
@@ -189,9 +190,9 @@ public sealed class SummaryTableTests
         Assert.False(table.IsIntegral("TA"));
         var md = table.ToMarkdown();
         Assert.Contains("| iau [forget=0.01] | 1 | 0.8600 | 480 | 47520 |", md, StringComparison.Ordinal);
-        // Two seeds: ± std; a count whose mean is not whole keeps one decimal.
-        Assert.Contains("| ft [forget=0.01] | 2 | 0.6000 ± 0.1414 | 480.5 ± 0.7 | 47520 |", md, StringComparison.Ordinal);
-        Assert.DoesNotContain("± 0.0000", md, StringComparison.Ordinal);
+        // Two seeds: the bootstrap interval; a count whose mean is not whole keeps one decimal.
+        Assert.Contains("| ft [forget=0.01] | 2 | 0.6000 [0.5000, 0.7000] | 480.5 [480.0, 481.0] | 47520 |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("[0.8600, 0.8600]", md, StringComparison.Ordinal);
         Assert.DoesNotContain("480.0000", md + table.ToHtml() + table.ToLatex(), StringComparison.Ordinal);
         Assert.Equal("0.5000", new MeanStd(0.5, 0, 1).Format());
         Assert.Equal("480", new MeanStd(480, 0, 3).Format(4, integral: true));
@@ -213,8 +214,8 @@ public sealed class SummaryTableTests
         Assert.Equal(1, lines.Count(l => l == "\\midrule"));
         Assert.Equal(1, lines.Count(l => l == "\\bottomrule"));
         Assert.Contains("Method & $n$ & TA & FA & RTE (s) \\\\", tex, StringComparison.Ordinal);
-        // IAU's TA equals Retrain's: bold; its RTE is the lowest: bold; ± only where n > 1.
-        Assert.Contains("iau & 2 & $\\mathbf{0.9100 \\pm 0.0071}$ & $0.9600 \\pm 0.0141$ & $\\mathbf{2.00 \\pm 0.71}$ \\\\", tex, StringComparison.Ordinal);
+        // IAU's TA equals Retrain's: bold; its RTE is the lowest: bold; an interval only where n > 1.
+        Assert.Contains("iau & 2 & $\\mathbf{0.9100 [0.9050, 0.9150]}$ & $0.9600 [0.9500, 0.9700]$ & $\\mathbf{2.00 [1.50, 2.50]}$ \\\\", tex, StringComparison.Ordinal);
         Assert.Contains("neg\\_grad\\&co & 1 & $0.5000$ & $0.5000$ & $7.00$ \\\\", tex, StringComparison.Ordinal);
         Assert.Contains("\\begin{table*}", table.ToLatex(resizeToWidth: true), StringComparison.Ordinal);
         Assert.Contains("\\resizebox{\\textwidth}{!}{%", table.ToLatex(resizeToWidth: true), StringComparison.Ordinal);

@@ -843,16 +843,19 @@ public static class Charts
     private static bool IsReference(string method) => string.Equals(method, MethodOrder.DefaultReference, StringComparison.OrdinalIgnoreCase);
 
     // A method's marker; a variant of it (e.g. "ft [tuned]", drawn in the method's colour) takes the open form of the marker.
-    private static string Marker(MethodStyle style, string label, string method) =>
-        label.StartsWith(method + " [", StringComparison.OrdinalIgnoreCase) && !style.Marker.EndsWith("-open", StringComparison.Ordinal)
+    internal static string Marker(MethodStyle style, string label, string method) =>
+        !string.Equals(label, method, StringComparison.OrdinalIgnoreCase) && !style.Marker.EndsWith("-open", StringComparison.Ordinal)
             ? style.Marker + "-open"
             : style.Marker;
 
-    // The display label: the style's label for a plain method, "Label [variant]" for a method with a variant.
+    // The display label: the style's label for a plain method, "Label [variant]" for a method with a variant, and a
+    // label of its own (a tuned IAU row, "iau-tuned", is not the paper's IAU) as it is.
     internal static string Label(string label, string method, IReadOnlyDictionary<string, MethodStyle> styles)
     {
         var pretty = styles.TryGetValue(method, out var s) ? s.Label : method;
-        return label.StartsWith(method + " [", StringComparison.OrdinalIgnoreCase) ? pretty + label[method.Length..] : pretty;
+        return string.Equals(label, method, StringComparison.OrdinalIgnoreCase) ? pretty
+            : label.StartsWith(method + " [", StringComparison.OrdinalIgnoreCase) ? pretty + label[method.Length..]
+            : label;
     }
 
     private static List<ResultRow> Materialise(IEnumerable<ResultRow> rows)

@@ -106,6 +106,23 @@ public static class FigureSet
                     tradeSize));
             }
 
+            if (SettingComparison.Build([.. g]) is { } cmp)
+            {
+                var fsize = FigureSize.DoubleColumn(ForgettingChart.HeightInches(cmp.Entries.Count));
+                if (ForgettingChart.Build(cmp, $"Forgetting vs utility, {model}", fsize, order) is { } chart)
+                {
+                    figures.Add(new(
+                        $"{name}-forgetting",
+                        $"Forgetting against utility, {what}, {model} on {dataset} ({cmp.Seeds} forget-set seed(s); error bars: 95% bootstrap intervals over the seeds): " +
+                        (cmp.ShareDefined
+                            ? "share of the original's forget-accuracy gap to Retrain that each row closes, 1 − (FA − FA_r)/(FA_o − FA_r)"
+                            : $"FA − FA_Retrain (the share of the original's FA gap closed is n/a: {cmp.ShareNote})") +
+                        ", against the test accuracy lost relative to Retrain. Retrain: black star and dashed line; the untouched original (dotted) and the random-direction step of IAU's size (dash-dot) are drawn as points and as reference lines at their forgetting level.",
+                        chart,
+                        fsize));
+                }
+            }
+
             var seed = g.Min(x => x.Seed);
             // Reference-default rows only: beside them the tuned variants doubled the curves (27 on LeNet5) past reading;
             // every row's loss-attack AUC is in the table (AUC_loss).
@@ -119,12 +136,12 @@ public static class FigureSet
             {
                 var firstFpr = roc.Select(c => c.Item2.Where(f => f > 0).DefaultIfEmpty(double.NaN).Min()).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
                 var resolution = double.IsFinite(firstFpr) && firstFpr > Charts.LowFprLevels.Max()
-                    ? $" n/r: not resolved — these stored curves keep about 50 evenly spaced points (rows written before the kit kept the low-FPR points) and their first point above FPR 0 lies at FPR up to {firstFpr.ToString("0.####", CultureInfo.InvariantCulture)}, so the TPR at 1% and 0.1% FPR cannot be read from them."
+                    ? $" n/r: not resolved — some curves' first point above FPR 0 lies at FPR up to {firstFpr.ToString("0.####", CultureInfo.InvariantCulture)}: many non-members share one loss (as a collapsed model's outputs do), so the curve jumps past 1% and 0.1% FPR and the TPR there cannot be read."
                     : "";
                 var rocSize = FigureSize.DoubleColumn(Math.Max(3.0, 0.7 + (0.19 * (roc.Count + 1))));
                 figures.Add(new(
                     $"{name}-mia-roc",
-                    $"Loss-threshold membership attack on {model}, forget set (members) against test set (non-members), seed {seed}: ROC per method on log–log axes; " +
+                    $"Loss-threshold membership attack on {model}, forget set (members) against the test samples of its classes (non-members), seed {seed}: ROC per method on log–log axes; " +
                     $"the legend gives the AUC and the TPR at 1% and 0.1% FPR (dotted lines), Retrain dashed black. A single seed: no error bars." +
                     (tunedLeftOut ? " Reference-default rows only; the tuned rows' AUC is the table's AUC_loss." : "") + resolution,
                     Charts.Roc(roc, $"Loss attack ROC, {model}", size: rocSize),
@@ -455,7 +472,7 @@ public static class FigureSet
             "White background, black frame, Arial/Liberation Sans at 7.5 pt. Each method has one colour (Okabe–Ito and Paul Tol colour-blind-safe palettes), " +
             "one marker and one line dash in every figure, from the table in `lib/Iau/Reporting/FigureStyle.cs`; a method not in the table gets a fallback colour " +
             "no other method of the same figure uses. Retrain, the gold standard, is a dashed black line with a grey band of ± 1 std wherever methods are compared to it. " +
-            "Error bars are ± 1 sample std over seeds where a point has more than one seed; single-seed figures say so in a note. " +
+            "Error bars are ± 1 sample std over seeds where a point has more than one seed (the forgetting-against-utility figures: 95% bootstrap intervals); single-seed figures say so in a note; the tables give each mean with its 95% bootstrap interval over the seeds. " +
             "Axis ranges fit the data rather than starting at 0; in the metric panels a method far outside the others (beyond 3 interquartile ranges) is an arrow at the panel's edge with its value. " +
             "ROC curves are on log–log axes with the TPR at 1% and 0.1% FPR in the legend.");
         report.AddTable(MethodStyleTable());
@@ -467,7 +484,7 @@ public static class FigureSet
             report.AddTable(table, caption);
             if (findings.TryGetValue(name, out var f))
             {
-                report.AddParagraph("What the rows say (computed by `Findings.Build`): " + string.Join(" ", f.Sentences));
+                report.AddParagraph("What the rows say (computed by `Findings.Build`; places, intervals and tests over the forget-set seeds):\n\n" + Findings.ToMarkdown([f]));
             }
         }
 

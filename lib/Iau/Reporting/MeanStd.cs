@@ -3,7 +3,9 @@ using System.Globalization;
 namespace Iau.Reporting;
 
 /// <summary>
-/// Mean and standard deviation of one metric over seeds. <see cref="Std"/> is the sample standard deviation
+/// Mean and standard deviation of one metric over seeds, with the 95% percentile bootstrap interval of the mean
+/// (<see cref="Low"/>, <see cref="High"/>: <see cref="SettingComparison.BootstrapSamples"/> resamples of the values,
+/// seed <see cref="SettingComparison.BootstrapSeed"/>). <see cref="Std"/> is the sample standard deviation
 /// (divisor n − 1); it is 0 for a single value. Non-finite inputs (NaN, ±∞) are skipped and not counted.
 /// </summary>
 /// <param name="Mean">Mean of the finite values; NaN when there are none.</param>
@@ -11,6 +13,12 @@ namespace Iau.Reporting;
 /// <param name="Count">Number of finite values aggregated.</param>
 public readonly record struct MeanStd(double Mean, double Std, int Count)
 {
+    /// <summary>2.5th percentile of the bootstrap means (the mean itself for one value, NaN for none).</summary>
+    public double Low { get; init; } = Mean;
+
+    /// <summary>97.5th percentile of the bootstrap means.</summary>
+    public double High { get; init; } = Mean;
+
     /// <summary>Whether at least one finite value was aggregated.</summary>
     public bool HasValue => Count > 0;
 
@@ -21,6 +29,7 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
         // Welford's update: numerically stable in one pass.
         var n = 0;
         double mean = 0, m2 = 0;
+        var finite = new List<double>();
         foreach (var v in values)
         {
             if (!double.IsFinite(v))
@@ -28,23 +37,25 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
                 continue;
             }
 
+            finite.Add(v);
             n++;
             var delta = v - mean;
             mean += delta / n;
             m2 += delta * (v - mean);
         }
 
-        return n switch
+        if (n < 2)
         {
-            0 => new MeanStd(double.NaN, double.NaN, 0),
-            1 => new MeanStd(mean, 0, 1),
-            _ => new MeanStd(mean, Math.Sqrt(m2 / (n - 1)), n),
-        };
+            return n == 0 ? new MeanStd(double.NaN, double.NaN, 0) : new MeanStd(mean, 0, 1);
+        }
+
+        var ci = Iau.Evaluation.Bootstrap.Of(n, idx => idx.Average(i => finite[i]), SettingComparison.BootstrapSamples, SettingComparison.BootstrapSeed);
+        return new MeanStd(mean, Math.Sqrt(m2 / (n - 1)), n) { Low = ci.Low, High = ci.High };
     }
 
     /// <summary>
-    /// Formats as "mean ± std" with <paramref name="digits"/> decimals (invariant culture), the "± std" only
-    /// when more than one value was aggregated (a single seed has no spread to report); "—" when empty.
+    /// Formats as "mean [low, high]" (the 95% bootstrap interval) with <paramref name="digits"/> decimals (invariant
+    /// culture), the interval only when more than one value was aggregated (a single seed has no spread); "—" when empty.
     /// </summary>
     public string Format(int digits = 4) => Format(digits, integral: false);
 
@@ -72,7 +83,7 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
 
         var f = "F" + digits.ToString(CultureInfo.InvariantCulture);
         var mean = Mean.ToString(f, CultureInfo.InvariantCulture);
-        return Count > 1 ? mean + " ± " + Std.ToString(f, CultureInfo.InvariantCulture) : mean;
+        return Count > 1 ? $"{mean} [{Low.ToString(f, CultureInfo.InvariantCulture)}, {High.ToString(f, CultureInfo.InvariantCulture)}]" : mean;
     }
 
     /// <inheritdoc />
