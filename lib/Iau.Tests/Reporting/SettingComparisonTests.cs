@@ -69,9 +69,28 @@ public sealed class SettingComparisonTests
         Assert.Contains("not above Retrain's on every seed", noisy.ShareNote, StringComparison.Ordinal);
     }
 
-    private static ResultRow Row(string method, int seed, double fa)
+    [Fact]
+    public void Findings_name_the_row_nearest_to_closing_the_gap_among_rows_that_keep_their_TA()
     {
-        var metrics = new Dictionary<string, double> { ["TA"] = 0.9, ["RA"] = 0.95, ["FA"] = fa, ["MIA_shadow"] = 0.1 };
+        // A collapsed row (TA 0.10, FA 0.10) "closes" 16 times the gap; it must not be named as forgetting the most.
+        var rows = new List<ResultRow>();
+        for (var seed = 1; seed <= 6; seed++)
+        {
+            var wobble = seed % 2 == 0 ? 0.002 : -0.002;
+            rows.Add(Row("retrain", seed, fa: 0.90));
+            rows.Add(Row("original", seed, fa: 0.95));
+            rows.Add(Row("iau", seed, fa: 0.93 + wobble));
+            rows.Add(Row("salun", seed, fa: 0.10 + wobble, ta: 0.10));
+        }
+
+        var forgetting = Findings.Build(rows).Single().Sentences.Single(t => t.StartsWith("Forgetting:", StringComparison.Ordinal));
+        Assert.Contains("of the rows that keep their TA, iau comes nearest to closing all of it", forgetting, StringComparison.Ordinal);
+        Assert.Contains("above 1 at 95% (forget accuracy below Retrain's, forgetting more than Retrain): salun", forgetting, StringComparison.Ordinal);
+    }
+
+    private static ResultRow Row(string method, int seed, double fa, double ta = 0.9)
+    {
+        var metrics = new Dictionary<string, double> { ["TA"] = ta, ["RA"] = 0.95, ["FA"] = fa, ["MIA_shadow"] = 0.1 };
         if (method != "retrain")
         {
             metrics["AvgGap"] = Math.Abs(fa - 0.90) / 4;

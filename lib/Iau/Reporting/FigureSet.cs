@@ -447,6 +447,14 @@ public static class FigureSet
         return $"{title}; {seeds}." + (bold.Count > 0 ? $" Bold: best per column ({string.Join("; ", bold)})." : "");
     }
 
+    // The profile whose run a figures folder holds, for the refresh example: figures/ holds the quick profile's, a
+    // sub-folder (figures/fmnist-paper) the profile it is named after.
+    private static string RunName(string directory)
+    {
+        var last = Path.GetFileName(directory.Replace('\\', '/').TrimEnd('/'));
+        return last.Length == 0 || last == "figures" ? "quick" : last;
+    }
+
     private static MarkdownReport Readme(IReadOnlyList<ResultRow> rows, IReadOnlyList<TableEntry> tables, IReadOnlyList<FigureEntry> figures, string directory, string? source)
     {
         var report = new MarkdownReport(
@@ -456,7 +464,7 @@ public static class FigureSet
             $"    iau figures --results {source ?? "results/quick/results.jsonl"} --out {directory.Replace('\\', '/').TrimEnd('/')}\n\n" +
             "Tables are rebuilt byte for byte from the rows (a test checks the committed ones); figures need Chromium (`apt-get install chromium`) for PNG, SVG and PDF, " +
             "and without it the command writes the tables and the HTML figures and says so. To refresh this folder from a new run, copy that run's " +
-            "`results.jsonl` here first (e.g. `cp results/quick/results.jsonl figures/results.jsonl`), then run the command above.");
+            $"`results.jsonl` here first (e.g. `cp results/{RunName(directory)}/results.jsonl {source ?? "figures/results.jsonl"}`), then run the command above.");
         report.AddSection("What is here");
         report.AddList(
         [
