@@ -11,6 +11,7 @@ namespace Iau.Tests.Unlearning;
 
 public sealed class IauTests : IDisposable
 {
+    private readonly TrainedMlp setup = new();
     private readonly TensorData train;
     private readonly TensorData forget;
     private readonly TensorData retain;
@@ -19,22 +20,11 @@ public sealed class IauTests : IDisposable
 
     public IauTests()
     {
-        TestRuntime.Ensure();
-        train = SyntheticData.Blobs(240, [6], 3, seed: 1);
-        forgetRows = Enumerable.Range(0, 240).Where(i => i % 8 == 3).ToArray();
-        forget = train.Subset(forgetRows);
-        retain = train.Subset(Enumerable.Range(0, 240).Except(forgetRows).ToArray());
-        model = ModelFactory.Create("mlp", [6], 3, seed: 2, new ModelOptions(MlpHidden: [16]));
-        new Trainer(TrainingOptions.Paper with { MaxEpochs = 3, Patience = null, BatchSize = 32 }).Train(model, train);
+        (train, forget, retain, model) = (setup.Train, setup.Forget, setup.Retain, setup.Model);
+        forgetRows = setup.ForgetRows;
     }
 
-    public void Dispose()
-    {
-        train.Dispose();
-        forget.Dispose();
-        retain.Dispose();
-        model.Dispose();
-    }
+    public void Dispose() => setup.Dispose();
 
     private UnlearningData Data => new(forget, retain);
 

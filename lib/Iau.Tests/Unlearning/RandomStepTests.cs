@@ -11,6 +11,7 @@ namespace Iau.Tests.Unlearning;
 /// <summary>The random-direction control moves every parameter tensor as far as IAU does, elsewhere.</summary>
 public sealed class RandomStepTests : IDisposable
 {
+    private readonly TrainedMlp setup = new();
     private readonly TensorData train;
     private readonly TensorData forget;
     private readonly TensorData retain;
@@ -18,22 +19,10 @@ public sealed class RandomStepTests : IDisposable
 
     public RandomStepTests()
     {
-        TestRuntime.Ensure();
-        train = SyntheticData.Blobs(240, [6], 3, seed: 1);
-        var forgetRows = Enumerable.Range(0, 240).Where(i => i % 8 == 3).ToArray();
-        forget = train.Subset(forgetRows);
-        retain = train.Subset(Enumerable.Range(0, 240).Except(forgetRows).ToArray());
-        model = ModelFactory.Create("mlp", [6], 3, seed: 2, new ModelOptions(MlpHidden: [16]));
-        new Trainer(TrainingOptions.Paper with { MaxEpochs = 3, Patience = null, BatchSize = 32 }).Train(model, train);
+        (train, forget, retain, model) = (setup.Train, setup.Forget, setup.Retain, setup.Model);
     }
 
-    public void Dispose()
-    {
-        train.Dispose();
-        forget.Dispose();
-        retain.Dispose();
-        model.Dispose();
-    }
+    public void Dispose() => setup.Dispose();
 
     [Fact]
     public void Each_tensor_moves_by_the_norm_of_IAUs_step_in_a_seeded_other_direction()

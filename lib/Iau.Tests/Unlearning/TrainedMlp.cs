@@ -1,0 +1,39 @@
+using Iau.Data;
+using Iau.Models;
+using Iau.Tests.Training;
+using Iau.Training;
+
+namespace Iau.Tests.Unlearning;
+
+/// <summary>A small MLP trained for 3 epochs on 240 synthetic blob samples, with every 8th sample (offset 3) as the forget set.</summary>
+internal sealed class TrainedMlp : IDisposable
+{
+    public TrainedMlp()
+    {
+        TestRuntime.Ensure();
+        Train = SyntheticData.Blobs(240, [6], 3, seed: 1);
+        ForgetRows = Enumerable.Range(0, 240).Where(i => i % 8 == 3).ToArray();
+        Forget = Train.Subset(ForgetRows);
+        Retain = Train.Subset(Enumerable.Range(0, 240).Except(ForgetRows).ToArray());
+        Model = ModelFactory.Create("mlp", [6], 3, seed: 2, new ModelOptions(MlpHidden: [16]));
+        new Trainer(TrainingOptions.Paper with { MaxEpochs = 3, Patience = null, BatchSize = 32 }).Train(Model, Train);
+    }
+
+    public TensorData Train { get; }
+
+    public TensorData Forget { get; }
+
+    public TensorData Retain { get; }
+
+    public IauModel Model { get; }
+
+    public int[] ForgetRows { get; }
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        Forget.Dispose();
+        Retain.Dispose();
+        Model.Dispose();
+    }
+}
