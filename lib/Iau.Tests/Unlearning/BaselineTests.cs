@@ -11,32 +11,17 @@ namespace Iau.Tests.Unlearning;
 /// <summary>A small trained MLP (240 Gaussian-blob samples, 6 features, 3 classes) with D_f = every 8th sample.</summary>
 public sealed class BaselineFixture : IDisposable
 {
-    public BaselineFixture()
-    {
-        TestRuntime.Ensure();
-        Train = SyntheticData.Blobs(240, [6], 3, seed: 1, separation: 2.0, labelNoise: 0.1);
-        var forgetRows = Enumerable.Range(0, 240).Where(i => i % 8 == 3).ToArray();
-        Forget = Train.Subset(forgetRows);
-        Retain = Train.Subset(Enumerable.Range(0, 240).Except(forgetRows).ToArray());
-        Model = ModelFactory.Create("mlp", [6], 3, seed: 2, new ModelOptions(MlpHidden: [16]));
-        new Trainer(TrainingOptions.Paper with { MaxEpochs = 30, Patience = null, BatchSize = 32 }).Train(Model, Train);
-    }
+    private readonly TrainedMlp mlp = new(separation: 2.0, labelNoise: 0.1, epochs: 30);
 
-    public TensorData Train { get; }
+    public TensorData Train => mlp.Train;
 
-    public TensorData Forget { get; }
+    public TensorData Forget => mlp.Forget;
 
-    public TensorData Retain { get; }
+    public TensorData Retain => mlp.Retain;
 
-    public IauModel Model { get; }
+    public IauModel Model => mlp.Model;
 
-    public void Dispose()
-    {
-        Train.Dispose();
-        Forget.Dispose();
-        Retain.Dispose();
-        Model.Dispose();
-    }
+    public void Dispose() => mlp.Dispose();
 }
 
 /// <summary>The gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher) on <see cref="BaselineFixture"/>.</summary>

@@ -1,8 +1,6 @@
 using Iau.Data;
 using Iau.Influence;
 using Iau.Models;
-using Iau.Tests.Training;
-using Iau.Training;
 using Iau.Unlearning;
 using static TorchSharp.torch;
 

@@ -265,11 +265,8 @@ public static class Findings
             (seedCount <= 5 ? $" (with {seedCount} seeds no difference can reach 95%)." : ".");
     }
 
-    private static Interval Interval(IEnumerable<ResultRow> rows, string metric)
-    {
-        var v = rows.OrderBy(r => r.Seed).Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)).Where(double.IsFinite).ToArray();
-        return v.Length == 0 ? new Interval(double.NaN, double.NaN, double.NaN) : Bootstrap.Of(v.Length, idx => idx.Average(i => v[i]), SettingComparison.BootstrapSamples, SettingComparison.BootstrapSeed);
-    }
+    private static Interval Interval(IEnumerable<ResultRow> rows, string metric) =>
+        SettingComparison.MeanInterval(rows.OrderBy(r => r.Seed).Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)));
 
     private static string Ordinal(int k) => k + ((k % 100) is 11 or 12 or 13 ? "th" : (k % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
 

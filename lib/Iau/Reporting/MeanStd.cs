@@ -49,7 +49,7 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
             return n == 0 ? new MeanStd(double.NaN, double.NaN, 0) : new MeanStd(mean, 0, 1);
         }
 
-        var ci = Iau.Evaluation.Bootstrap.Of(n, idx => idx.Average(i => finite[i]), SettingComparison.BootstrapSamples, SettingComparison.BootstrapSeed);
+        var ci = SettingComparison.MeanInterval(finite);
         return new MeanStd(mean, Math.Sqrt(m2 / (n - 1)), n) { Low = ci.Low, High = ci.High };
     }
 

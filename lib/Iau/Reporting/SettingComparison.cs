@@ -90,7 +90,7 @@ public sealed record SettingComparison(
             [.. seeds.Select(s => bySeed.TryGetValue(s, out var m) && m.TryGetValue(metric, out var v) && retrain[s].TryGetValue(metric, out var r) ? v - r : double.NaN)];
 
         var originalFa = original is null ? seeds.Select(_ => double.NaN).ToArray() : Gap(original, "FA");
-        var originalInterval = Mean(originalFa);
+        var originalInterval = MeanInterval(originalFa);
         string? note = null;
         if (original is null)
         {
@@ -152,9 +152,9 @@ public sealed record SettingComparison(
             return new ComparisonEntry(
                 r.Key.Label, r.Key.Method, r.Key.Variant, r.BySeed.Count,
                 ranks[k], places[k], Bootstrap.Percentile(placeDraws[k], 0.025), Bootstrap.Percentile(placeDraws[k], 0.975),
-                Mean(r.AvgGap), Mean(r.Fa), r.Share is null ? null : Mean(r.Share), rmia.Any(double.IsFinite) ? Mean(rmia) : null,
-                Mean(Gap(r.BySeed, "TA")), Mean(Gap(r.BySeed, "RA")),
-                Mean([.. seeds.Select(s => r.BySeed.TryGetValue(s, out var m) ? m.GetValueOrDefault("TA", double.NaN) : double.NaN)]),
+                MeanInterval(r.AvgGap), MeanInterval(r.Fa), r.Share is null ? null : MeanInterval(r.Share), rmia.Any(double.IsFinite) ? MeanInterval(rmia) : null,
+                MeanInterval(Gap(r.BySeed, "TA")), MeanInterval(Gap(r.BySeed, "RA")),
+                MeanInterval([.. seeds.Select(s => r.BySeed.TryGetValue(s, out var m) ? m.GetValueOrDefault("TA", double.NaN) : double.NaN)]),
                 rte.Length > 0 ? rte.Average() : double.NaN,
                 gapVsIau?[k], gapVsOrig?[k], shareVsIau?[k], shareVsOrig?[k]);
         })
@@ -175,8 +175,12 @@ public sealed record SettingComparison(
         return names.Count == 0 ? double.NaN : Aggregation.AvgGap(m, retrain, names);
     }
 
-    /// <summary>Mean over the finite values with its paired bootstrap interval (NaN for none).</summary>
-    private static Interval Mean(double[] values)
+    /// <summary>
+    /// Mean over the finite values with its bootstrap interval (<see cref="BootstrapSamples"/> resamples, seed
+    /// <see cref="BootstrapSeed"/>: equal counts resample in pairs); NaN for none. Every seed interval of the reports
+    /// (tables, comparisons, sentences) comes from here.
+    /// </summary>
+    internal static Interval MeanInterval(IEnumerable<double> values)
     {
         var v = values.Where(double.IsFinite).ToArray();
         return v.Length == 0
