@@ -293,7 +293,8 @@ public static class Charts
     internal static double TradeOffHeightInches(int points, double widthInches, double plotInches = 2.6) =>
         plotInches + (16.0 * TradeOffLegendRows(points, new FigureSize(widthInches, plotInches)) / FigureStyle.CssPixelsPerInch);
 
-    private static int TradeOffLegendRows(int entries, FigureSize size)
+    // The rows of a trade-off-style legend below the plot (also the forgetting-against-utility figure's).
+    internal static int TradeOffLegendRows(int entries, FigureSize size)
     {
         var perRow = Math.Max(1, (size.WidthPixels - 60) / TradeOffEntry);
         return (entries + perRow - 1) / perRow;

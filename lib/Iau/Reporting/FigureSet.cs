@@ -108,7 +108,8 @@ public static class FigureSet
 
             if (SettingComparison.Build([.. g]) is { } cmp)
             {
-                var fsize = FigureSize.DoubleColumn(ForgettingChart.HeightInches(cmp.Entries.Count));
+                // One legend entry per compared row and one for Retrain, laid out as the trade-off figure's.
+                var fsize = FigureSize.DoubleColumn(Charts.TradeOffHeightInches(cmp.Entries.Count + 1, FigureStyle.DoubleColumnInches));
                 if (ForgettingChart.Build(cmp, $"Forgetting vs utility, {model}", fsize, order) is { } chart)
                 {
                     figures.Add(new(

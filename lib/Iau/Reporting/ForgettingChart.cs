@@ -21,10 +21,10 @@ public static class ForgettingChart
         ArgumentNullException.ThrowIfNull(comparison);
         var share = comparison.ShareDefined;
         Interval? Y(ComparisonEntry e) => share ? e.ShareClosed : e.FaGap;
-        var order = MethodOrder.Arrange(comparison.Entries.Select(e => e.Method), methodOrder);
+        var order = MethodOrder.Arrange(comparison.Entries.Select(e => e.Method), methodOrder).ToList();
         var entries = comparison.Entries
             .Where(e => Y(e) is { } y && double.IsFinite(y.Value) && double.IsFinite(e.TaGap.Value))
-            .OrderBy(e => order.ToList().FindIndex(m => string.Equals(m, e.Method, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(e => order.FindIndex(m => string.Equals(m, e.Method, StringComparison.OrdinalIgnoreCase)))
             .ThenBy(e => e.Variant, MethodOrder.VariantComparer)
             .ToList();
         if (entries.Count == 0)
@@ -61,19 +61,13 @@ public static class ForgettingChart
             }
         }
 
-        var layout = Layout(size, title, right: 8, bottom: 44 + (16 * LegendRows(traces.Count, size)), exportTop: 14);
+        var layout = Layout(size, title, right: 8, bottom: 44 + (16 * Charts.TradeOffLegendRows(traces.Count, size)), exportTop: 14);
         layout["xaxis"] = Axis("Utility lost: TA_Retrain − TA");
         layout["yaxis"] = Axis(share ? "Share of the original's FA gap closed" : "FA − FA_Retrain");
         layout["shapes"] = shapes;
         layout["legend"] = O(("orientation", "h"), ("x", 0), ("xanchor", "left"), ("y", -0.18), ("yanchor", "top"), ("font", O(("size", 8))), ("bgcolor", "rgba(255,255,255,0)"));
         return PlotlyFigure.Build(traces, layout);
     }
-
-    /// <summary>The figure height for <paramref name="points"/> legend entries below a plot of <paramref name="plotInches"/>.</summary>
-    public static double HeightInches(int points, double plotInches = 2.6) =>
-        plotInches + (16.0 * LegendRows(points + 1, FigureSize.DoubleColumn(plotInches)) / FigureStyle.CssPixelsPerInch);
-
-    private static int LegendRows(int entries, FigureSize size) => (entries + Math.Max(1, (size.WidthPixels - 60) / 155) - 1) / Math.Max(1, (size.WidthPixels - 60) / 155);
 
     private static Dictionary<string, object?> Asymmetric(double plus, double minus, string color, bool visible) =>
         O(("type", "data"), ("symmetric", false), ("array", Ns([plus])), ("arrayminus", Ns([minus])), ("visible", visible), ("color", color), ("thickness", 1), ("width", 2));
