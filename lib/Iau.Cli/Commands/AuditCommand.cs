@@ -16,7 +16,7 @@ internal static class AuditCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset.", DefaultValueFactory = _ => "fashion-mnist" };
         var model = new Option<string>("--model") { Description = "Architecture.", DefaultValueFactory = _ => "lenet5" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (\"retrain\" gets an independent pool).", DefaultValueFactory = _ => "iau,retrain,ft,neggrad+,scrub,fisher" };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (the perfect-unlearning floor, a second pool of N retrained models, is always built; \"retrain\" is that pool).", DefaultValueFactory = _ => "iau,ft,neggrad+,scrub,fisher" };
         var pool = new Option<int?>("--pool") { Description = $"Models per pool, N (default {AuditOptions.DefaultPool}; {AuditOptions.SmokePool} under --profile smoke; {AuditOptions.PaperPool} for the paper grade; 6 to 2,048 unless IAU_UNBOUNDED=1)." };
         var profile = new Option<string?>("--profile") { Description = "smoke: N 8, 2,000 training samples, 2 epochs (checks the pipeline)." };
         var design = new Option<string>("--design") { Description = "a: one original, N method runs; b: N originals, each unlearned once (deterministic methods need b).", DefaultValueFactory = _ => "b" };
@@ -45,7 +45,7 @@ internal static class AuditCommand
             var names = MethodList.Parse(parse.GetValue(methods)!, "--methods");
             var settings = MethodSettingsOf(parse.GetValue(option) ?? [], names);
             var n = parse.GetValue(pool) ?? (smoke ? AuditOptions.SmokePool : AuditOptions.DefaultPool);
-            Bounds.Count(n, "--pool", 6, "the audit needs at least 6 models per pool (the noise floor splits the retrain pool in halves of ≥ 3)", Bounds.MaxPool,
+            Bounds.Count(n, "--pool", 6, "the audit needs at least 6 models per pool (F is estimated from N models per side; smaller pools leave it mostly noise)", Bounds.MaxPool,
                 FormattableString.Invariant($"at most {Bounds.MaxPool} models per pool (4 × the paper-grade {AuditOptions.PaperPool}): each model is one full training, and the pools hold 2 + |--methods| × N models"), lifted);
             Bounds.Workers(parse.GetValue(workers), "--workers", lifted);
             var chosenDesign = parse.GetValue(design)!.Trim().ToLowerInvariant() switch

@@ -1,5 +1,6 @@
 using Iau.Audit;
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Models;
 using Iau.Tests.Data;
 using Iau.Tests.Training;
@@ -64,18 +65,24 @@ public sealed class ForgettingAuditTests : IDisposable
     {
         var o = Options("out", ["retrain", "ga"]);
         var first = ForgettingAudit.Run(o);
-        Assert.Equal(8 + 8 + 8 + 8, first.ModelsBuilt); // originals, retrained, retrain (method), ga
+        Assert.Equal(8 + 8 + 8 + 8, first.ModelsBuilt); // originals, retrained, the floor's second retrained pool, ga
         var rows = first.Rows!.ToDictionary(r => r.Name);
-        var floor = rows[ForgettingAudit.HalvesFloor];
+        var floor = rows[ForgettingAudit.RetrainFloor];
         var retrain = rows["retrain"];
         var original = rows[ForgettingAudit.OriginalFloor];
-        Assert.Equal(4, floor.Models);
-        Assert.Equal(8, retrain.Models);
-        Assert.InRange(retrain.Forget.Value, floor.Forget.Value - 0.3, floor.Forget.Value + 0.3);
+        // Every pool at the same N, so the floors are on one scale; "retrain" as a method is the floor's pool.
+        Assert.All(rows.Values, r => Assert.Equal((8, 8), (r.Models, r.ReferenceModels)));
+        Assert.Equal(floor.Forget, retrain.Forget);
         Assert.True(original.Forget.Value < 0.6 * retrain.Forget.Value, $"original F {original.Forget.Value:F3} (FA {original.ForgetAccuracy:F3}), retrain F {retrain.Forget.Value:F3} (FA {retrain.ForgetAccuracy:F3}), floor {floor.Forget.Value:F3}");
         Assert.True(original.ULira.Auc > retrain.ULira.Auc, $"U-LiRA AUC original {original.ULira.Auc:F3}, retrain {retrain.ULira.Auc:F3}");
         Assert.True(File.Exists(Path.Combine(o.OutDir, "audit.md")));
         Assert.Equal(rows.Keys, ForgettingAudit.ReadRows(o.OutDir).Select(r => r.Name));
+
+        // Models that memorise noise: the floors separate, and the reading places the pools between them.
+        var reading = AuditReading.Sentences(first.Rows!);
+        Assert.StartsWith("The floors separate", reading[1], StringComparison.Ordinal);
+        Assert.Contains(reading, s => s.StartsWith("retrain: F = ", StringComparison.Ordinal) && s.Contains("1.00 of the way", StringComparison.Ordinal));
+        Assert.Contains(reading[1], File.ReadAllText(Path.Combine(o.OutDir, "audit.md")), StringComparison.Ordinal);
 
         var second = ForgettingAudit.Run(o);
         Assert.Equal(0, second.ModelsBuilt);
@@ -142,6 +149,27 @@ public sealed class ForgettingAuditTests : IDisposable
         Assert.Equal(withDiverged.Average(m => m.TestAccuracy), row.TestAccuracy, 12); // accuracies over every model, the diverged one included
         Assert.Contains("1 of 8 models diverged", row.Note, StringComparison.Ordinal);
         Assert.Equal(string.Empty, ForgettingAudit.ScorePool(o, "ga", clean, reference).Note);
+    }
+
+    [Fact]
+    public void The_reading_says_when_the_floors_do_not_separate_and_which_pools_lie_below_both()
+    {
+        AuditRow Row(string name, double f, double halfWidth) => new(
+            name, 8, 8, new Interval(f, f - halfWidth, f + halfWidth), new Interval(f, f, f), new ULiraResult(0.5, 0.5, 0.01, 0.001, 16),
+            new Interval(0.5, 0.48, 0.52), 0.9, 0.88, 0.9, 1, [], "");
+        var rows = new[]
+        {
+            Row(ForgettingAudit.RetrainFloor, 0.18, 0.004),
+            Row(ForgettingAudit.OriginalFloor, 0.19, 0.004), // no unlearning scores above perfect unlearning: no separation
+            Row("iau", 0.146, 0.004),
+            Row("ft", 0.183, 0.004),
+        };
+        var reading = AuditReading.Sentences(rows);
+        Assert.StartsWith("The floors do not separate (the no-unlearning floor is not below the perfect one", reading[1], StringComparison.Ordinal);
+        Assert.Equal("ft: F = 0.183 [0.179, 0.187], not distinguishable from the floors; U-LiRA AUC 0.500 [0.480, 0.520].", reading[2]);
+        Assert.StartsWith("iau: F = 0.146 [0.142, 0.150], below both floors", reading[3], StringComparison.Ordinal);
+        Assert.DoesNotContain(reading, s => s.Contains("of the way", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => AuditReading.Sentences(rows[1..]));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class EpsilonChartTests
     {
         var rows = new[]
         {
-            Row(ForgettingAudit.HalvesFloor, 1.0, 1.5, 2.0),
+            Row(ForgettingAudit.RetrainFloor, 1.0, 1.5, 2.0),
             Row(ForgettingAudit.OriginalFloor, 1.2, 1.4, EpsilonScore.Cap),
             Row("iau", 0.9, 1.1, 2.5),
             Row("ft", 1.3, 1.6, 1.9),
@@ -29,11 +29,11 @@ public sealed class EpsilonChartTests
         Assert.Equal(4, traces.Length);
         Assert.All(traces, t => Assert.Equal("box", t.GetProperty("type").GetString()));
         Assert.Equal(
-            ["Retrain halves<br>(floor)", "Original<br>(floor)<br>1 at cap", "IAU", "FT"],
+            ["Retrain<br>(floor)", "Original<br>(floor)<br>1 at cap", "IAU", "FT"],
             traces.Select(t => t.GetProperty("name").GetString()));
-        var styles = FigureStyle.Assign(["retrain-halves", "original", "iau", "ft"]);
+        var styles = FigureStyle.Assign(["retrain", "original", "iau", "ft"]);
         Assert.Equal(
-            new[] { "retrain-halves", "original", "iau", "ft" }.Select(k => styles[k].Color),
+            new[] { "retrain", "original", "iau", "ft" }.Select(k => styles[k].Color),
             traces.Select(Color));
         Assert.Equal("#ffffff", layout.GetProperty("plot_bgcolor").GetString());
         Assert.Equal(EpsilonChart.DefaultSize.WidthPixels, layout.GetProperty("width").GetInt32());

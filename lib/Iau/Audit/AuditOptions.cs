@@ -18,11 +18,11 @@ public enum PoolDesign
 /// forget set, 64 models per pool, design (b), the paper's recipe with gradient restriction (α = 0.005, as IAU's
 /// original is trained) for originals and retrained models alike.
 /// </summary>
-/// <param name="Methods">Unlearning methods (registry names). "retrain" is scored with an independent pool (seeds N+1..2N).</param>
+/// <param name="Methods">Unlearning methods (registry names). "retrain" is the perfect-unlearning floor's pool (seeds N+1..2N), which every audit builds.</param>
 /// <param name="OutDir">Folder of the pool cache (pool/) and the audit's outputs (audit.json, audit.md).</param>
 /// <param name="Dataset">Dataset name.</param>
 /// <param name="Model">Architecture.</param>
-/// <param name="Pool">N, models per pool (≥ 6 so that the noise floor's half pools have ≥ 3).</param>
+/// <param name="Pool">N, models per pool (≥ 6: F is estimated from N models per side).</param>
 /// <param name="Design">Pool design (see <see cref="PoolDesign"/>).</param>
 /// <param name="ShardIndex">0-based shard index: this run builds only lineages k with (k − 1) mod ShardCount = ShardIndex.</param>
 /// <param name="ShardCount">Number of shards (1 = everything, then the scores).</param>
@@ -76,7 +76,7 @@ public sealed record AuditOptions(
     {
         if (Pool < 6)
         {
-            throw new ArgumentException($"--pool {Pool}: the audit needs at least 6 models per pool (the noise floor splits the retrain pool in halves of ≥ 3).");
+            throw new ArgumentException($"--pool {Pool}: the audit needs at least 6 models per pool (F is estimated from N models per side; smaller pools leave it mostly noise).");
         }
 
         if (ShardCount < 1 || ShardIndex < 0 || ShardIndex >= ShardCount)

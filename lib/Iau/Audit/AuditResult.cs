@@ -5,8 +5,8 @@ using Iau.Evaluation;
 namespace Iau.Audit;
 
 /// <summary>One row of the audit: a method's pool (or a noise floor) scored against the retrained pool.</summary>
-/// <param name="Name">Method name, or "floor: retrain halves" / "floor: original (no unlearning)".</param>
-/// <param name="Models">Models in the scored pool (N, or N/2 for the halves).</param>
+/// <param name="Name">Method name, or "floor: retrain (second pool)" / "floor: original (no unlearning)".</param>
+/// <param name="Models">Models in the scored pool (N).</param>
 /// <param name="ReferenceModels">Retrained models it is compared with.</param>
 /// <param name="Forget">F, the challenge's forget score (1 = indistinguishable from retraining), with its interval.</param>
 /// <param name="Final">F · (RA_u/RA_r) · (TA_u/TA_r), with its interval (accuracy ratios held fixed).</param>
@@ -52,7 +52,7 @@ public sealed record AuditSummary(
     IReadOnlyList<AuditRow>? Rows,
     int Missing)
 {
-    /// <summary>The table as Markdown: one row per method and per noise floor.</summary>
+    /// <summary>The table as Markdown: one row per method and per noise floor, then its reading (<see cref="AuditReading"/>).</summary>
     public string ToMarkdown()
     {
         var o = Options;
@@ -68,6 +68,15 @@ public sealed record AuditSummary(
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Name} | {r.Models} | {r.Forget} | {r.Final} | {r.ULira.Accuracy:F3} | {r.ULiraAuc} | {r.ULira.TprAt1PercentFpr:F3} | {r.ULira.TprAt01PercentFpr:F3} | {r.RetainAccuracy:F4} | {r.TestAccuracy:F4} | {r.ForgetAccuracy:F4} | {r.Seconds:F2} | {r.Note} |");
+        }
+
+        if (Rows is { Count: > 0 } rows)
+        {
+            sb.AppendLine();
+            foreach (var s in AuditReading.Sentences(rows))
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {s}");
+            }
         }
 
         sb.AppendLine();

@@ -15,12 +15,15 @@ namespace Iau.Audit;
 /// The per-example forgetting audit: builds (or finds in its cache) a pool of models retrained from scratch on
 /// D_r, a pool of originals (no unlearning) and one pool per method, then scores every pool against the retrained
 /// one with the challenge's ε-score (<see cref="EpsilonScore"/>) and U-LiRA (<see cref="ULira"/>), beside two
-/// noise floors: the retrained pool split in halves (what perfect unlearning scores) and the originals (what no
-/// unlearning scores).
+/// noise floors at the same N as every other pool: a second, independent pool of N retrained models (what perfect
+/// unlearning scores) and the originals (what no unlearning scores). F is an estimate from N models per side and moves
+/// with N even between identical distributions, so a pool is read against the floors at its own N, never against a
+/// fixed value such as 1.
 /// <para>
 /// Pools: model k (k = 1..N) of the retrained pool is trained from initial weights of seed k with shuffle seed k;
 /// original k likewise on D_train = D_r ∪ D_f. Design (b) unlearns original k once with seed k; design (a)
-/// unlearns original 1 N times with seeds 1..N. The method "retrain" gets its own pool (seeds N+1..2N).
+/// unlearns original 1 N times with seeds 1..N. The perfect-unlearning floor is the retrained pool of seeds N+1..2N;
+/// "retrain" listed as a method is that same pool (its row repeats the floor's numbers).
 /// Every model is a record keyed by the hash of what determines it (data and split fingerprints, D_f, model,
 /// recipe, seeds, method settings), so pools are shared across methods and reruns, and a run killed at any
 /// point resumes: records and checkpoints are written atomically, trainings resume from their last epoch.
@@ -30,8 +33,8 @@ namespace Iau.Audit;
 /// </summary>
 public static class ForgettingAudit
 {
-    /// <summary>Name of the noise floor "retrain pool in halves".</summary>
-    public const string HalvesFloor = "floor: retrain halves";
+    /// <summary>Name of the perfect-unlearning floor: a second pool of N retrained models (seeds N+1..2N).</summary>
+    public const string RetrainFloor = "floor: retrain (second pool)";
 
     /// <summary>Name of the noise floor "original, no unlearning".</summary>
     public const string OriginalFloor = "floor: original (no unlearning)";
@@ -108,7 +111,7 @@ public static class ForgettingAudit
         var retrained = Load(plan.RetrainKeys);
         var pools = new List<(string Name, PoolRecord[] Pool, PoolRecord[] Reference)>
         {
-            (HalvesFloor, retrained[(o.Pool / 2)..(2 * (o.Pool / 2))], retrained[..(o.Pool / 2)]),
+            (RetrainFloor, Load(plan.MethodKeys("retrain")), retrained),
             (OriginalFloor, Load(plan.OriginalKeys), retrained),
         };
         foreach (var m in o.Methods)
@@ -121,7 +124,10 @@ public static class ForgettingAudit
         {
             var (name, pool, reference) = pools[p];
             report(new AuditProgress("score", p, pools.Count, name));
-            rows.Add(ScorePool(o, name, pool, reference));
+            var row = ScorePool(o, name, pool, reference);
+            rows.Add(p >= 2 && name.Equals("retrain", StringComparison.OrdinalIgnoreCase)
+                ? row with { Note = string.Join("; ", new[] { "the same pool as the perfect-unlearning floor", row.Note }.Where(s => s.Length > 0)) }
+                : row);
         }
 
         report(new AuditProgress("score", pools.Count, pools.Count, "done"));
@@ -252,12 +258,10 @@ public static class ForgettingAudit
 
         public IEnumerable<string> MethodKeys(string method) => Enumerable.Range(1, o.Pool).Select(k => MethodKey(method, k));
 
-        private bool HasRetrainMethod => o.Methods.Any(m => m.Equals("retrain", StringComparison.OrdinalIgnoreCase));
-
         /// <summary>Whether every record the scores need exists; <paramref name="missing"/> counts those that do not.</summary>
         public bool Complete(PoolStore store, out int missing)
         {
-            var keys = RetrainKeys.Concat(OriginalKeys).Concat(o.Methods.SelectMany(MethodKeys));
+            var keys = RetrainKeys.Concat(OriginalKeys).Concat(MethodKeys("retrain")).Concat(o.Methods.SelectMany(MethodKeys));
             missing = keys.Count(k => !store.Has(k));
             return missing == 0;
         }
@@ -285,11 +289,8 @@ public static class ForgettingAudit
             foreach (var k in Owned)
             {
                 jobs.Add(new Job($"retrain {k}", true, () => store.Has(RetrainKey(k)), ct => TrainRetrain(store, k, RetrainKey(k), ct)));
-                if (HasRetrainMethod)
-                {
-                    var key = MethodKey("retrain", k);
-                    jobs.Add(new Job($"retrain (method) {o.Pool + k}", true, () => store.Has(key), ct => TrainRetrain(store, o.Pool + k, key, ct)));
-                }
+                var second = MethodKey("retrain", k);
+                jobs.Add(new Job($"retrain (floor) {o.Pool + k}", true, () => store.Has(second), ct => TrainRetrain(store, o.Pool + k, second, ct)));
             }
 
             return jobs;

@@ -16,7 +16,7 @@ public static class EpsilonChart
     /// <summary>
     /// One box (with its outlying points) per audit row — noise floors first, then the methods — of the per-example
     /// ε against the retrained pool, in the kit's figure style: each pool in its method's colour from
-    /// <see cref="FigureStyle"/> (the halves floor as <c>retrain-halves</c>, the no-unlearning floor as
+    /// <see cref="FigureStyle"/> (the perfect-unlearning floor as <c>retrain</c>, the no-unlearning floor as
     /// <c>original</c>), named by the method's label (the floors marked so). ε = 50 is the cap (separable or near-deterministic pools);
     /// capped examples would flatten every box, so the y axis ends just above the largest uncapped ε and each
     /// pool's name says how many of its examples sit at the cap. Lower ε = more like retraining.
@@ -32,7 +32,7 @@ public static class EpsilonChart
             var style = styles[keys[i]];
             var capped = r.Epsilons.Count(e => e >= EpsilonScore.Cap);
             // Two-line tick labels keep the categories horizontal at paper width.
-            var label = (r.Name == ForgettingAudit.OriginalFloor ? "Original (floor)" : style.Label).Replace(" (floor)", "<br>(floor)", StringComparison.Ordinal);
+            var label = (r.Name is ForgettingAudit.OriginalFloor or ForgettingAudit.RetrainFloor ? style.Label + " (floor)" : style.Label).Replace(" (floor)", "<br>(floor)", StringComparison.Ordinal);
             var name = capped == 0 ? label : string.Create(CultureInfo.InvariantCulture, $"{label}<br>{capped} at cap");
             return O(
                 ("type", "box"), ("name", name), ("legendgroup", keys[i]), ("showlegend", false),
@@ -53,7 +53,7 @@ public static class EpsilonChart
     /// <summary>The <see cref="FigureStyle"/> key of an audit row: the floors by the cells that stand for them.</summary>
     private static string StyleKey(string rowName) => rowName switch
     {
-        ForgettingAudit.HalvesFloor => AuditExperiment.HalvesCell,
+        ForgettingAudit.RetrainFloor => AuditExperiment.RetrainFloorCell,
         ForgettingAudit.OriginalFloor => AuditExperiment.OriginalCell,
         _ => rowName,
     };

@@ -73,7 +73,6 @@ public static class FigureStyle
         new("rl", "Random Labels", "#88CCEE", "star-triangle-up", "dashdot"),
         new("bad-teacher", "Bad Teacher", "#DDCC77", "star-square", "longdashdot"),
         new("ssd", "SSD", "#661100", "star-diamond", "solid"),
-        new("retrain-halves", "Retrain halves (floor)", "#3D3D3D", "star-open", "dash"),
         new("IA+GC", "IA+GC", "#004488", "diamond-tall", "dash"),
         new("IA+GR", "IA+GR", "#DDAA33", "diamond-wide", "dot"),
     ];

@@ -9,16 +9,16 @@ namespace Iau.Experiments;
 /// as an experiment of the profiles. For every pool size N in the spec's <see cref="ExperimentSpec.Sweep"/> (default
 /// <see cref="AuditOptions.SmokePool"/>), design (b): N originals (training seeds 1..N) on the seed's split, each
 /// unlearned once by every method, scored against N models retrained on D_r. One cell (and row) per method, plus
-/// the two noise floors: <c>retrain-halves</c> (the retrain pool split in two: what perfect unlearning scores) and
-/// <c>original</c> (no unlearning). The cells of a spec share one pool cache under the run's cache folder, so the
+/// the two noise floors at the same N, under the names of the kit's two reference rows: <c>retrain</c> (a second pool
+/// of N retrained models: what perfect unlearning scores) and <c>original</c> (no unlearning). The cells of a spec share one pool cache under the run's cache folder, so the
 /// originals and the retrain pool are trained once. Rows: F (the forget score, 1 = indistinguishable from
 /// retraining) with its bootstrap interval, the final score, U-LiRA's accuracy, AUC (with interval) and TPR at 1%
 /// and 0.1% FPR, and the pool's mean TA, RA, FA and seconds per model.
 /// </summary>
 internal sealed class AuditExperiment : IExperiment
 {
-    /// <summary>Cell method of the halves floor.</summary>
-    public const string HalvesCell = "retrain-halves";
+    /// <summary>Cell method of the perfect-unlearning floor (a second retrained pool of the same N): Retrain's row.</summary>
+    public const string RetrainFloorCell = "retrain";
 
     /// <summary>Cell method of the no-unlearning floor.</summary>
     public const string OriginalCell = "original";
@@ -32,9 +32,9 @@ internal sealed class AuditExperiment : IExperiment
         foreach (var n in Pools(spec))
         {
             var variant = ExperimentContext.Invariant($"pool={n}");
-            yield return new(variant, HalvesCell, [variant]);
+            yield return new(variant, RetrainFloorCell, [variant]);
             yield return new(variant, OriginalCell, [variant]);
-            foreach (var m in ExperimentContext.Applicable(spec))
+            foreach (var m in ExperimentContext.Applicable(spec).Where(m => m != RetrainFloorCell))
             {
                 yield return new(variant, m, [variant]);
             }
@@ -48,7 +48,7 @@ internal sealed class AuditExperiment : IExperiment
         var n = int.Parse(cell.Variant["pool=".Length..], CultureInfo.InvariantCulture);
         var data = context.Split(spec, cell.Seed);
         var training = TrainingOptions.PaperWithGr with { GrAlpha = spec.GrAlpha, MaxEpochs = spec.MaxEpochs, Patience = spec.Patience };
-        var floor = cell.Method is HalvesCell or OriginalCell;
+        var floor = cell.Method is RetrainFloorCell or OriginalCell;
         var pool = ExperimentContext.ShortHash(ExperimentContext.Invariant(
             $"audit/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{n}/{System.Text.Json.JsonSerializer.Serialize(training)}/{Checkpoint.KitVersion}"));
         var options = new AuditOptions(
@@ -67,7 +67,7 @@ internal sealed class AuditExperiment : IExperiment
         var summary = ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken);
         var name = cell.Method switch
         {
-            HalvesCell => ForgettingAudit.HalvesFloor,
+            RetrainFloorCell => ForgettingAudit.RetrainFloor,
             OriginalCell => ForgettingAudit.OriginalFloor,
             _ => cell.Method,
         };
