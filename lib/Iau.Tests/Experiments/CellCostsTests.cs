@@ -26,6 +26,32 @@ public sealed class CellCostsTests
     }
 
     [Fact]
+    public void Estimates_leave_shared_models_to_the_lineage_that_has_not_started_and_prefer_records_that_keep_them_apart()
+    {
+        var sig = CellCosts.Signature(Spec);
+        CellTiming T(string method, double seconds, double shared, int seed, string? run, bool fresh = true) =>
+            new(sig, "main", "fashion-mnist", "lenet5", method, "", seconds, 2, shared, seed, run, fresh);
+        var costs = CellCosts.From(
+        [
+            T("retrain", 500, 0, 0, null), // an older record, with the shared models inside its seconds: not used beside newer ones
+            T("retrain", 130, 100, 0, "a"), // the first cell of a fresh lineage made 100 s of shared models
+            T("iau", 5, 0, 0, "a"),
+            T("retrain", 150, 120, 1, "a"),
+            T("iau", 7, 2, 1, "a"),
+            T("retrain", 30, 1, 0, "b", fresh: false), // a resumed lineage found its models cached: its shared time says nothing
+            T("fisher", 40, 0, 0, null), // only older records: used as they are
+        ]);
+        Assert.Equal((30.0, true), costs.Estimate(Cell("retrain"))); // median own time of 30, 30 and 29
+        Assert.Equal((5.0, true), costs.Estimate(Cell("iau")));
+        Assert.Equal((40.0, true), costs.Estimate(Cell("fisher")));
+        Assert.Equal(111, costs.SharedEstimate(Spec)); // fresh lineages of run a: 100 and 122
+        IReadOnlyList<Cell> lineage = [Cell("retrain"), Cell("iau")];
+        Assert.Equal(30 + 5 + 111, costs.Lineage(lineage, started: false));
+        Assert.Equal(30 + 5, costs.Lineage(lineage, started: true));
+        Assert.Equal(0, CellCosts.From([]).SharedEstimate(Spec));
+    }
+
+    [Fact]
     public void Groups_run_costliest_first_and_the_makespan_list_schedules_them()
     {
         var sig = CellCosts.Signature(Spec);

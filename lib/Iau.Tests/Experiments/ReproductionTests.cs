@@ -95,6 +95,35 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
+    public void The_timing_log_keeps_the_shared_models_apart_and_marks_which_lineages_started_fresh()
+    {
+        var spec = new ExperimentSpec(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "ga"], [0], MaxEpochs: 1, TrainLimit: 180, ShadowEpochs: 1);
+        var profile = new Profile("timed", "test", [spec]);
+        var o = Options("timed");
+        List<CellTiming> Records() => [.. File.ReadLines(CellCosts.LogPath)
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<CellTiming>(l)!)
+            .Where(t => t.Signature == CellCosts.Signature(spec))];
+
+        Reproduction.Run(profile, o);
+        var first = Records();
+        Assert.Equal(["original", "retrain", "ga"], first.Select(t => t.Method));
+        Assert.Single(first.Select(t => t.Run).Distinct());
+        Assert.All(first, t => Assert.True(t.Fresh && t.Seed == 0 && t.SharedSeconds <= t.Seconds));
+        // The first cell makes the split, the original and the shadow attack; Retrain's cell trains its own model.
+        Assert.True(first[0].SharedSeconds > 0.5 * first[0].Seconds, $"shared {first[0].SharedSeconds:F2} of {first[0].Seconds:F2} s");
+
+        // Drop one row: the rerun finds the lineage started and its models cached.
+        var rows = ResultsStore.Read(o.ResultsPath);
+        File.WriteAllLines(o.ResultsPath, File.ReadAllLines(o.ResultsPath).Where(l => !l.Contains("/ga/", StringComparison.Ordinal)));
+        Assert.Equal(1, Reproduction.Run(profile, o).Run);
+        var rerun = Records().Except(first).Single();
+        Assert.Equal("ga", rerun.Method);
+        Assert.False(rerun.Fresh);
+        Assert.NotEqual(first[0].Run, rerun.Run);
+        Assert.Equal(3, rows.Count);
+    }
+
+    [Fact]
     public void An_interrupted_run_resumes_without_repeating_finished_cells()
     {
         var o = Options("interrupted");

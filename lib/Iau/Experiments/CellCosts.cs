@@ -14,7 +14,15 @@ namespace Iau.Experiments;
 /// <param name="Variant">Variant of the cell.</param>
 /// <param name="Seconds">Wall seconds of the cell, including the shared models it was the first to need.</param>
 /// <param name="Workers">Workers of the run that measured it.</param>
-public sealed record CellTiming(string Signature, string Kind, string Dataset, string Model, string Method, string Variant, double Seconds, int Workers);
+/// <param name="SharedSeconds">Of <paramref name="Seconds"/>, the time spent making (or waiting for) what several cells share:
+/// the dataset, splits, originals, Retrain, attack and reference models, the audit's pools (<see cref="SharedWork"/>).
+/// 0 in records written before it was kept.</param>
+/// <param name="Seed">The cell's seed (null in older records).</param>
+/// <param name="Run">Id of the reproduction run that measured it (null in older records, which are used only where no newer one exists).</param>
+/// <param name="Fresh">Whether no cell of the cell's lineage (experiment and seed) was done when the run started, so that the
+/// lineage made its shared models itself rather than finding them cached.</param>
+public sealed record CellTiming(string Signature, string Kind, string Dataset, string Model, string Method, string Variant, double Seconds, int Workers,
+    double SharedSeconds = 0, int? Seed = null, string? Run = null, bool Fresh = false);
 
 /// <summary>What is left of a profile and how long it should take (<c>iau reproduce --plan</c>).</summary>
 /// <param name="Pending">Cells still to run.</param>
@@ -29,11 +37,21 @@ public sealed record ReproductionPlan(int Pending, int Done, double CoreSeconds,
 
 /// <summary>
 /// The cost of cells, from the kit's own recorded timings on this machine: every cell a reproduction runs appends
-/// its wall time to a timing log (<see cref="LogPath"/>), and an estimate for a cell is the median of the most
-/// specific records there are — the same spec and method (any seed), else the same experiment, dataset, model and
-/// method, else the same experiment and method — or <see cref="UnknownSeconds"/> when none exists. Reproduction
-/// orders its groups of cells by these estimates, largest first (longest-processing-time first), so that the
-/// longest group does not start last while a core idles; <c>--plan</c> prints them.
+/// its wall time to a timing log (<see cref="LogPath"/>), split into its own work and the shared models it made or
+/// waited for. A lineage (the cells of one experiment and seed) costs
+/// <code>
+/// Σ over its pending cells of own(cell)  +  shared(lineage) if none of its cells is done yet, else 0
+/// </code>
+/// where own(cell) is the median own time of the most specific records there are — the same spec, method and variant
+/// (any seed), the same spec and method, else the same experiment, dataset, model and method, else the same experiment
+/// and method — or <see cref="UnknownSeconds"/> when none exists; and shared(lineage) is the median, over earlier runs
+/// in which a lineage of the same spec started fresh, of that lineage's shared time (a lineage with done cells finds
+/// its shared models cached). A cell's own median alone would leave out the shared models that only the first cell of
+/// a lineage makes; a cell re-run with its models cached would pull it down. Records written before the split was
+/// kept (no run id) count only where no newer record exists. Reproduction orders its lineages by these estimates,
+/// largest first (longest-processing-time first), so that the longest does not start last while a core idles;
+/// <c>--plan</c> prints them. Models shared by several lineages (an original used by two experiments of one seed)
+/// are charged to the lineage that made them in the recorded run, which is right when the next run has the same order.
 /// </summary>
 public sealed class CellCosts
 {
@@ -92,9 +110,10 @@ public sealed class CellCosts
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec with { Seeds = [] }))))[..16];
 
     /// <summary>Appends a cell's wall time to the log (best effort: a log that cannot be written is no error).</summary>
-    internal static void Record(Cell cell, double seconds, int workers)
+    internal static void Record(Cell cell, double seconds, int workers, double sharedSeconds, string run, bool fresh)
     {
-        var t = new CellTiming(Signature(cell.Spec), cell.Spec.Kind.ToString().ToLowerInvariant(), cell.Spec.Dataset, cell.Spec.Model, cell.Method, cell.Variant, seconds, workers);
+        var t = new CellTiming(Signature(cell.Spec), cell.Spec.Kind.ToString().ToLowerInvariant(), cell.Spec.Dataset, cell.Spec.Model, cell.Method, cell.Variant, seconds, workers,
+            Math.Min(sharedSeconds, seconds), cell.Seed, run, fresh);
         try
         {
             lock (Gate)
@@ -110,7 +129,7 @@ public sealed class CellCosts
         }
     }
 
-    /// <summary>The estimated seconds of a cell, and whether any record of its kind existed.</summary>
+    /// <summary>The estimated own seconds of a cell (without the shared models), and whether any record of its kind existed.</summary>
     internal (double Seconds, bool Measured) Estimate(Cell cell)
     {
         var signature = Signature(cell.Spec);
@@ -124,14 +143,48 @@ public sealed class CellCosts
         ];
         foreach (var level in levels)
         {
-            var s = level.Select(r => r.Seconds).Order().ToArray();
+            var list = level.ToList();
+            var newer = list.Where(r => r.Run is not null).ToList();
+            var s = (newer.Count > 0 ? newer : list).Select(r => Math.Max(0, r.Seconds - r.SharedSeconds)).ToArray();
             if (s.Length > 0)
             {
-                return (s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2, true);
+                return (Median(s), true);
             }
         }
 
         return (UnknownSeconds, false);
+    }
+
+    /// <summary>
+    /// The estimated seconds of a lineage's shared models: the median over recorded fresh lineages of the same spec (else
+    /// of the same experiment, dataset and model) of their summed shared time; 0 without such records.
+    /// </summary>
+    internal double SharedEstimate(ExperimentSpec spec)
+    {
+        var signature = Signature(spec);
+        var kind = spec.Kind.ToString().ToLowerInvariant();
+        var fresh = records.Where(r => r.Run is not null && r.Fresh).ToList();
+        foreach (var level in new[] { fresh.Where(r => r.Signature == signature), fresh.Where(r => r.Kind == kind && r.Dataset == spec.Dataset && r.Model == spec.Model) })
+        {
+            var sums = level.GroupBy(r => (r.Run, r.Signature, r.Seed)).Select(g => g.Sum(r => r.SharedSeconds)).ToArray();
+            if (sums.Length > 0)
+            {
+                return Median(sums);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The estimated seconds of a lineage's pending cells, with its shared models unless it was started before.</summary>
+    internal double Lineage(IReadOnlyList<Cell> pending, bool started) =>
+        pending.Sum(c => Estimate(c).Seconds) + (started || pending.Count == 0 ? 0 : SharedEstimate(pending[0].Spec));
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        var n = values.Length;
+        return n % 2 == 1 ? values[n / 2] : (values[(n / 2) - 1] + values[n / 2]) / 2;
     }
 
     /// <summary>Estimated wall time of groups run in the given order on <paramref name="workers"/> workers (each group on one worker).</summary>
@@ -151,4 +204,46 @@ public sealed class CellCosts
     public static string Format(double seconds) => seconds >= 5400
         ? (seconds / 3600).ToString("F2", CultureInfo.InvariantCulture) + " h"
         : (seconds / 60).ToString("F1", CultureInfo.InvariantCulture) + " min";
+}
+
+/// <summary>
+/// The seconds a thread has spent making, or waiting for, values that several cells share (<c>OnceMap</c> values: the
+/// dataset, splits, originals, Retrain, attack and reference models; the audit's pools): a reproduction resets it
+/// before a cell and reads it after, so that the timing log keeps a cell's own work apart from the shared models that
+/// only the first cell of a lineage makes. Nested shared work (a split made while an original is trained) counts once.
+/// </summary>
+internal static class SharedWork
+{
+    [ThreadStatic]
+    private static double seconds;
+
+    [ThreadStatic]
+    private static int depth;
+
+    /// <summary>Shared seconds on this thread since the last <see cref="Reset"/>.</summary>
+    public static double Seconds => seconds;
+
+    /// <summary>Starts counting from 0 on this thread.</summary>
+    public static void Reset() => seconds = 0;
+
+    /// <summary>Runs <paramref name="work"/> and counts its wall time as shared (once, if nested).</summary>
+    public static T Measure<T>(Func<T> work)
+    {
+        if (depth > 0)
+        {
+            return work();
+        }
+
+        depth++;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            depth--;
+            seconds += clock.Elapsed.TotalSeconds;
+        }
+    }
 }

@@ -418,9 +418,15 @@ internal sealed class OnceMap<T>
 {
     private readonly ConcurrentDictionary<string, Lazy<T>> map = new(StringComparer.Ordinal);
 
-    /// <summary>The value of <paramref name="key"/>, made by <paramref name="create"/> if no thread made it yet.</summary>
-    public T Get(string key, Func<T> create) =>
-        map.GetOrAdd(key, _ => new Lazy<T>(create, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    /// <summary>
+    /// The value of <paramref name="key"/>, made by <paramref name="create"/> if no thread made it yet; the time spent making
+    /// it or waiting for another thread to make it counts as shared work (<see cref="SharedWork"/>).
+    /// </summary>
+    public T Get(string key, Func<T> create)
+    {
+        var lazy = map.GetOrAdd(key, _ => new Lazy<T>(create, LazyThreadSafetyMode.ExecutionAndPublication));
+        return lazy.IsValueCreated ? lazy.Value : SharedWork.Measure(() => lazy.Value);
+    }
 
     /// <summary>The values made so far (for disposal).</summary>
     public IEnumerable<T> Created => map.Values.Where(l => l.IsValueCreated).Select(l => l.Value);

@@ -73,12 +73,14 @@ public static class Reproduction
         Directory.CreateDirectory(options.OutputDirectory);
         var store = new ResultsStore(options.ResultsPath);
         var costs = CellCosts.Load();
+        var started = StartedLineages(cells, c => c.Keys.All(k => store.Contains(k, c.Hash)));
         var gate = new object();
         var report = progress is null ? null : new LockedProgress<ReproductionProgress>(progress, gate);
         using var context = new ExperimentContext(options, report, cancellationToken);
         var watch = Stopwatch.StartNew();
         int ran = 0, skipped = 0, finished = 0;
         var todo = new List<Cell>();
+        var run = Guid.NewGuid().ToString("N")[..12];
         foreach (var cell in cells)
         {
             if (cell.Keys.All(k => store.Contains(k, cell.Hash)))
@@ -97,9 +99,10 @@ public static class Reproduction
             cancellationToken.ThrowIfCancellationRequested();
             report?.Report(new ReproductionProgress(cell.Label, Volatile.Read(ref finished), cells.Count, false, "running"));
             var clock = Stopwatch.StartNew();
+            SharedWork.Reset();
             var rows = ExperimentRegistry.Get(cell.Spec.Kind).Run(cell, context);
             store.Add(rows);
-            CellCosts.Record(cell, clock.Elapsed.TotalSeconds, options.EffectiveWorkers);
+            CellCosts.Record(cell, clock.Elapsed.TotalSeconds, options.EffectiveWorkers, SharedWork.Seconds, run, !started.Contains((cell.Spec, cell.Seed)));
             lock (gate)
             {
                 ran++;
@@ -109,8 +112,8 @@ public static class Reproduction
         }
 
         var workers = options.EffectiveWorkers;
-        var lineages = Lineages(todo, costs);
-        var estimate = CellCosts.Makespan(lineages.Select(l => l.Sum(c => costs.Estimate(c).Seconds)), workers);
+        var lineages = Lineages(todo, costs, started);
+        var estimate = CellCosts.Makespan(lineages.Select(l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed)))), workers);
         if (workers <= 1)
         {
             todo.ForEach(RunCell);
@@ -146,17 +149,22 @@ public static class Reproduction
         var done = store.Select(r => (r.Key, r.ConfigHash)).ToHashSet();
         var todo = cells.Where(c => !c.Keys.All(k => done.Contains((k, c.Hash)))).ToList();
         var costs = CellCosts.Load();
-        var estimates = todo.ToDictionary(c => c, costs.Estimate);
-        var lineages = Lineages(todo, costs);
+        var started = StartedLineages(cells, c => c.Keys.All(k => done.Contains((k, c.Hash))));
+        var lineages = Lineages(todo, costs, started);
+        var seconds = lineages.ToDictionary(l => l, l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed))));
         return new ReproductionPlan(
             todo.Count,
             cells.Count - todo.Count,
-            estimates.Values.Sum(e => e.Seconds),
-            CellCosts.Makespan(lineages.Select(l => l.Sum(c => estimates[c].Seconds)), options.EffectiveWorkers),
+            seconds.Values.Sum(),
+            CellCosts.Makespan(lineages.Select(l => seconds[l]), options.EffectiveWorkers),
             options.EffectiveWorkers,
-            estimates.Values.Count(e => !e.Measured),
-            [.. todo.GroupBy(c => c.Spec.Name + "/" + c.Spec.ForgetSegment).Select(g => (g.Key, g.Count(), g.Sum(c => estimates[c].Seconds)))]);
+            todo.Count(c => !costs.Estimate(c).Measured),
+            [.. lineages.GroupBy(l => l[0].Spec.Name + "/" + l[0].Spec.ForgetSegment).Select(g => (g.Key, g.Sum(l => l.Count), g.Sum(l => seconds[l])))]);
     }
+
+    /// <summary>The lineages (experiment and seed) with at least one cell done: their shared models are cached.</summary>
+    private static HashSet<(ExperimentSpec Spec, int Seed)> StartedLineages(IEnumerable<Cell> cells, Func<Cell, bool> done) =>
+        [.. cells.Where(done).Select(c => (c.Spec, c.Seed))];
 
     private static List<Cell> ShardCells(Profile profile, ReproductionOptions options)
     {
@@ -166,15 +174,16 @@ public static class Reproduction
 
     /// <summary>
     /// The cells grouped by experiment and seed, in their planned order within a group (the original first, then
-    /// the methods that share its Retrain), the costliest groups first by the recorded timings (<see cref="CellCosts"/>;
-    /// with none recorded, the largest groups first), so that no long group starts last while a core idles. Groups
+    /// the methods that share its Retrain), the costliest groups first by the recorded timings (<see cref="CellCosts.Lineage"/>,
+    /// with the shared models of groups not in <paramref name="started"/>; with none recorded, the largest groups first),
+    /// so that no long group starts last while a core idles. Groups
     /// of one seed under the kit's protocol, or of any seed under the official one, share the original and the
     /// shadow attack: the first worker to ask trains it, the other waits for it.
     /// </summary>
-    internal static IReadOnlyList<IReadOnlyList<Cell>> Lineages(IEnumerable<Cell> cells, CellCosts? costs = null) =>
+    internal static IReadOnlyList<IReadOnlyList<Cell>> Lineages(IEnumerable<Cell> cells, CellCosts? costs = null, IReadOnlySet<(ExperimentSpec Spec, int Seed)>? started = null) =>
         [.. cells.GroupBy(c => (c.Spec, c.Seed))
             .Select(g => (IReadOnlyList<Cell>)g.ToList())
-            .OrderByDescending(g => costs is null ? 0 : g.Sum(c => costs.Estimate(c).Seconds))
+            .OrderByDescending(g => costs is null ? 0 : costs.Lineage(g, started?.Contains((g[0].Spec, g[0].Seed)) ?? false))
             .ThenByDescending(g => g.Count)];
 
     /// <summary>

@@ -64,7 +64,10 @@ internal sealed class AuditExperiment : IExperiment
             SplitSeed: cell.Seed,
             MethodOptions: floor ? null : new Dictionary<string, IReadOnlyList<string>> { [cell.Method] = cell.MethodOptions },
             Workers: context.InnerWorkers);
-        var summary = ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken);
+        // The floors' cells come first in a lineage and train the pools every cell of the spec shares.
+        var summary = floor
+            ? SharedWork.Measure(() => ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken))
+            : ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken);
         var name = cell.Method switch
         {
             RetrainFloorCell => ForgettingAudit.RetrainFloor,
