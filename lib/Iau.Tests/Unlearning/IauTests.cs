@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Influence;
 using Iau.Models;
 using Iau.Tests.Training;
@@ -201,6 +202,42 @@ public sealed class IauTests : IDisposable
         }
 
         Assert.Throws<ArgumentException>(() => SequentialUnlearning.Run(model, train, [requests[0], requests[0]]));
+    }
+
+    [Fact]
+    public void A_cached_stream_refreshed_at_every_request_is_the_exact_stream_and_a_due_refresh_is_said()
+    {
+        var requests = Enumerable.Range(0, 3).Select(k => new DeletionRequest(Enumerable.Range(0, 240).Where(i => i % 8 == k + 1).ToArray())).ToArray();
+        using var cache = GradientCache.Compute(model, train);
+        var (exact, _) = SequentialUnlearning.Run(model, train, requests);
+        var (everyOne, everyOneSteps) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(Every: 1));
+        var (byDrift, byDriftSteps) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(MaxDrift: 1e-12));
+        var (never, _) = SequentialUnlearning.Run(model, train, requests, cache: cache);
+        var (stale, _) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: CacheRefresh.Never);
+        var (everyTwo, everyTwoSteps) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(Every: 2));
+        using (exact)
+        using (everyOne)
+        using (byDrift)
+        using (never)
+        using (stale)
+        using (everyTwo)
+        {
+            // Refreshed before every request, the retain term is taken at θ_{j−1} over the remaining set: the exact
+            // update, up to the order of float sums.
+            Assert.True(Distances.ParameterL2(everyOne, exact) < 1e-6, $"‖every-1 − exact‖ = {Distances.ParameterL2(everyOne, exact):E2}");
+            Assert.True(Distances.ParameterL2(never, exact) > 10 * Distances.ParameterL2(everyOne, exact), $"‖never − exact‖ = {Distances.ParameterL2(never, exact):E2}");
+            Assert.True(Distances.ParameterL2(everyTwo, exact) < Distances.ParameterL2(never, exact)); // refreshed before request 3
+            Assert.True(byDrift.StateEquals(everyOne)); // any movement passes a drift bound of 1e-12
+            Assert.True(stale.StateEquals(never));
+            Assert.Equal(["cache (exact)", "cache refreshed (exact)", "cache refreshed (exact)"], everyOneSteps.Select(s => s.RetainGradientSource));
+            Assert.Equal(everyOneSteps.Select(s => s.RetainGradientSource), byDriftSteps.Select(s => s.RetainGradientSource));
+            Assert.Equal(["cache (exact)", "cache (approximate)", "cache refreshed (exact)"], everyTwoSteps.Select(s => s.RetainGradientSource));
+        }
+
+        Assert.Contains("refresh every 0", Assert.Throws<ArgumentException>(() => SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(Every: 0))).Message);
+        Assert.Contains("drift -1", Assert.Throws<ArgumentException>(() => new CacheRefresh(MaxDrift: -1).Validate()).Message);
+        Assert.Equal("every 5 requests or drift > 0.5", new CacheRefresh(5, 0.5).ToString());
+        Assert.Equal("never", CacheRefresh.Never.ToString());
     }
 
     private sealed class StateHolder(Dictionary<string, Tensor> state) : IDisposable
