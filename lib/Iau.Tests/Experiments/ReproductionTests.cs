@@ -124,6 +124,56 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
+    public void A_stream_answers_every_request_per_method_and_measures_against_Retrain_on_what_remains_at_each_checkpoint()
+    {
+        var o = Options("stream");
+        var spec = new ExperimentSpec(ExperimentKind.Sequential, "fashion-mnist", "logreg", ["iau", "retrain", "ga"], [0],
+            ForgetRatio: 0.02, MaxEpochs: 2, TrainLimit: 200, Sweep: [1], Requests: 6, ShadowEpochs: 1);
+        var profile = new Profile("stream", "test", [spec]);
+        Assert.Equal(6, Reproduction.Run(profile, o).Run);
+        var rows = ResultsStore.Read(o.ResultsPath);
+        var byMethod = rows.GroupBy(r => r.Method).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Metrics["removed"]).ToList());
+        Assert.Equal(["retrain", "original", "iau-exact", "iau-cached", "iau-cached-r1", "ga"], byMethod.Keys);
+        Assert.Equal(["request=5", "request=6"], byMethod["retrain"].Select(r => r.Variant));
+        foreach (var (method, list) in byMethod.Where(kv => kv.Key != "retrain"))
+        {
+            // Every request answered in order; 4 samples (2% of the 200) leave per request.
+            Assert.Equal(Enumerable.Range(1, 6).Select(j => $"request={j}"), list.Select(r => r.Variant));
+            Assert.Equal(Enumerable.Range(1, 6).Select(j => 4.0 * j), list.Select(r => r.Metrics["removed"]));
+            var cumulative = 0.0;
+            Assert.All(list, r => Assert.Equal(cumulative += r.Metrics["RTE"], r.Metrics[SequentialExperiment.CumulativeSeconds], 9));
+
+            // After every 5th request and the last, the row is measured against Retrain on what remains.
+            Assert.Equal(["request=5", "request=6"], list.Where(r => r.Metrics.ContainsKey("AvgGap")).Select(r => r.Variant));
+            Assert.All(list.Where(r => r.Metrics.ContainsKey("AvgGap")), r =>
+            {
+                var retrain = byMethod["retrain"].Single(x => x.Variant == r.Variant);
+                Assert.Equal(r.Metrics["FA"] - retrain.Metrics["FA"], r.Metrics["FA_gap"], 12);
+                Assert.Equal(r.Metrics["TA"] - retrain.Metrics["TA"], r.Metrics["TA_gap"], 12);
+                Assert.InRange(r.Metrics["AvgGap"], 0, 1);
+            });
+        }
+
+        Assert.All(byMethod["retrain"], r => Assert.Equal((0.0, 0.0), (r.Metrics["AvgGap"], r.Metrics["FA_gap"])));
+        // Retrain's cumulative cost: as if retrained after every request (5 requests at the first checkpoint's time, then 1).
+        var (r5, r6) = (byMethod["retrain"][0].Metrics, byMethod["retrain"][1].Metrics);
+        Assert.Equal((5 * r5["RTE"]) + r6["RTE"], r6[SequentialExperiment.CumulativeSeconds], 9);
+        // The control answers nothing: its test accuracy never moves and it costs nothing.
+        Assert.Single(byMethod["original"].Select(r => r.Metrics["TA"]).Distinct());
+        Assert.All(byMethod["original"], r => Assert.Equal(0, r.Metrics["RTE"]));
+        // Cached IAU refreshed before every request is the exact stream.
+        Assert.Equal(byMethod["iau-exact"].Select(r => (r.Metrics["TA"], r.Metrics["FA"])), byMethod["iau-cached-r1"].Select(r => (r.Metrics["TA"], r.Metrics["FA"])));
+        Assert.Equal("cache refreshed (exact)", byMethod["iau-cached-r1"][3].Notes["retain gradient"]);
+        Assert.Equal("cache (approximate)", byMethod["iau-cached"][3].Notes["retain gradient"]);
+
+        var (tables, figures) = Iau.Reporting.FigureSet.BuildWithCaptions(rows);
+        Assert.Contains(tables, t => t.Name == "sequential-fashion-mnist-logreg");
+        Assert.Equal(["sequential-fashion-mnist-logreg-gap", "sequential-fashion-mnist-logreg-requests", "sequential-fashion-mnist-logreg-time"],
+            figures.Select(f => f.Name).Where(n => n.StartsWith("sequential", StringComparison.Ordinal)));
+        Assert.Equal(0, Reproduction.Run(profile, o).Run);
+    }
+
+    [Fact]
     public void An_interrupted_run_resumes_without_repeating_finished_cells()
     {
         var o = Options("interrupted");

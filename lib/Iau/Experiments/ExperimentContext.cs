@@ -196,7 +196,7 @@ internal sealed class ExperimentContext : IDisposable
     internal const string DivergedMetric = "Diverged";
 
     /// <summary>Retrain's own metrics for a cell's split, measured once.</summary>
-    private IReadOnlyDictionary<string, double> RetrainMetrics(ExperimentSpec spec, int seed, SplitData data, double alpha, LoadedCheckpoint retrain)
+    internal IReadOnlyDictionary<string, double> RetrainMetrics(ExperimentSpec spec, int seed, SplitData data, double alpha, LoadedCheckpoint retrain)
     {
         return retrainMetrics.Get(RetrainKey(spec, seed, data, alpha), () => Measure(spec, seed, data, retrain.Model, alpha, null));
     }
@@ -259,6 +259,17 @@ internal sealed class ExperimentContext : IDisposable
 
             return SplitData.Create(data, split, options.Device);
         });
+    }
+
+    /// <summary>
+    /// <paramref name="data"/>'s split with its forget set replaced by the given rows of data.Train (a stream's requests
+    /// so far): the same train/valid split, so its original, shadow attack and cached models still apply. Not cached:
+    /// the caller disposes it.
+    /// </summary>
+    internal SplitData WithForget(SplitData data, IReadOnlyList<int> trainRows)
+    {
+        var split = data.Split.WithForget(ForgetRequest.FromIndices([.. trainRows.Select(r => data.Split.Train[r])]), data.Dataset.Train.Labels, data.Dataset.Info.Classes);
+        return SplitData.Create(data.Dataset, split, options.Device);
     }
 
     private TrainingOptions Recipe(ExperimentSpec spec, int seed, double alpha) =>

@@ -39,6 +39,17 @@ public static class Profiles
     /// <summary>The methods of the profiles' forgetting audit (beside the two floors: a second retrained pool, and the originals).</summary>
     private static readonly string[] AuditMethods = ["iau", "ft", "neggrad+"];
 
+    /// <summary>
+    /// The stream of deletion requests (issue 21): 20 requests, each a random 0.5% of the training split — a tenth of the
+    /// main comparison's 5% forget set, so that the stream ends with 10% forgotten, the main comparison's larger setting —
+    /// on 3 seeds, answered by exact IAU, cached IAU without refresh and refreshed every 1, 2 and 5 requests, the original
+    /// (control) and the baselines that answer one request at a time (shortened as in the main comparison); Retrain on
+    /// what remains after every 5th request.
+    /// </summary>
+    private static ExperimentSpec StreamOf(int? trainLimit, int maxEpochs) => new(
+        ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau", "retrain", "ft", "ga", "neggrad+", "l1sparse", "rl", "salun", "scrub"], [0, 1, 2],
+        ForgetRatio: 0.005, MaxEpochs: maxEpochs, TrainLimit: trainLimit, MethodOptions: Shortened, Sweep: [1, 2, 5], Requests: 20, ShadowEpochs: 3);
+
     /// <summary>The class the quick and smoke profiles forget in the class-wise experiment (Fashion-MNIST: T-shirt/top).</summary>
     public const int QuickForgetClass = 0;
 
@@ -60,7 +71,7 @@ public static class Profiles
             new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0.01, 0.05, 0.1]),
             new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 2, TrainLimit: 2000, ShadowEpochs: 2),
             new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0, 0.005], ShadowEpochs: 2),
-            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Requests: 3),
+            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau", "retrain", "ft"], [0], ForgetRatio: 0.01, MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, Sweep: [2], Requests: 6),
             new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, Sweep: [5, 20, 50]),
             new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ForgetClass: QuickForgetClass, ReferenceModels: 1),
             new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, Sweep: [6]),
@@ -71,14 +82,15 @@ public static class Profiles
         "quick",
         "Fashion-MNIST, LeNet5 and logistic regression, 5% forget, 3 seeds, every method (reference defaults, and tuned where data/recipes has a recipe) and experiment; "
         + "LeNet5 also with 10% random and class-wise (class 0) forgetting; a forgetting audit with 8 models per pool on a 10,000-sample subset; "
-        + "originals and Retrain ≤4 epochs; slow baselines shortened. 345 cells with the committed recipes, 36 minutes on 2 cores with 2 workers (measured; 41 one cell at a time).",
+        + "a stream of 20 deletion requests (0.5% each) on a 10,000-sample subset with Retrain after every 5th; "
+        + "originals and Retrain ≤4 epochs; slow baselines shortened. Measured wall time: environment.md (`iau reproduce --plan` estimates it).",
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
             new(ExperimentKind.Main, "fashion-mnist", "logreg", [.. AllMethods, "certified"], [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
             new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 4, Sweep: [0.01, 0.02, 0.05, 0.1]),
             new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 4, ShadowEpochs: 3),
             new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Sweep: [0, 0.001, 0.005, 0.01], ShadowEpochs: 3),
-            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Requests: 5),
+            StreamOf(10_000, maxEpochs: 4),
             new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 10_000, Sweep: [10, 50, 200, 1000]),
 
             // Added after the first committed quick run; new cells only (the rows above keep their keys and hashes,

@@ -251,20 +251,40 @@ public static class FigureSet
         {
             var (dataset, model) = g.Key;
             var name = $"sequential-{dataset}-{model}";
-            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = ["iau-exact", "iau-cached"], SplitByVariant = true, Metrics = ["TA", "FA", "RTE", "removed"] });
-            tables.Add(new(name, TableCaption($"Sequential deletion requests on {model}, {dataset}: exact IAU (both gradients at the current weights) and cached IAU (stored gradient taken at θ*)", table), table, Wide: false));
+            var streamOrder = MethodOrder.Arrange(g.Select(r => r.Method), StreamOrder);
+            var requests = g.Select(r => VariantParameter.TryParse(r.Variant, "request", out var j) ? j : 0).DefaultIfEmpty().Max();
+            var perRequest = g.Select(r => r.Metrics.GetValueOrDefault("removed")).DefaultIfEmpty().Min();
+            var stream = $"{requests:F0} requests of {perRequest:F0} samples each";
+            var checkpoints = g.Where(r => r.Metrics.ContainsKey("AvgGap")).ToList();
+            if (checkpoints.Count > 0)
+            {
+                var table = SummaryTable.Build(checkpoints, new SummaryTableOptions { MethodOrder = streamOrder, SplitByVariant = true, Metrics = ["AvgGap", "FA_gap", "TA", "TA_gap", "FA", "MIA_shadow", "RTE", "CumSeconds", "removed"] });
+                tables.Add(new(name, TableCaption($"A stream of deletion requests on {model}, {dataset} ({stream}), measured after every 5th request and the last against Retrain on what remains: Avg Gap, forgetting (FA of everything forgotten so far, and its gap to Retrain's), utility (TA and its gap), and cost (seconds of the request, cumulative seconds; Retrain's as if retrained after every request)", table), table, Wide: true));
+                var size = FigureSize.DoubleColumn(2.4);
+                figures.Add(new(
+                    $"{name}-gap",
+                    $"A stream of deletion requests ({stream}): Avg Gap and forget-accuracy gap to Retrain on the remaining set, after every 5th request and the last, per method, mean ± std over {Seeds(g)}; Retrain is 0 by definition.",
+                    Charts.Sweep(checkpoints, ["AvgGap", "FA_gap"], "request", "Gap to Retrain over a stream of requests", logX: false, streamOrder, null, size),
+                    size));
+            }
+
             var metrics = new[] { "TA", "FA" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
-            var seeds = g.Select(r => r.Seed).ToHashSet();
-            var reference = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && seeds.Contains(r.Seed))
-                .Select(r => r with { Metrics = r.Metrics.Where(kv => kv.Key == "TA").ToDictionary(kv => kv.Key, kv => kv.Value) })
-                .ToList();
-            var size = FigureSize.DoubleColumn(2.3);
+            var accuracySize = FigureSize.DoubleColumn(2.3);
             figures.Add(new(
                 $"{name}-requests",
-                $"Sequential deletion requests ({Values(g, "request").Split(',').Length} requests of 1% of the training split each): test accuracy and cumulative forget accuracy after each request, exact and cached IAU ({Seeds(g)}). " +
-                (reference.Count > 0 ? "Dashed line in the TA panel: Retrain of the main experiment (5% forget set, same seed); retraining after every request is not run, so FA has no Retrain reference." : "Retraining after every request is not run: no Retrain reference."),
-                Charts.Sweep(g, metrics, "request", "Accuracy over a stream of requests", logX: false, ["iau-exact", "iau-cached"], reference.Count > 0 ? reference : null, size),
-                size));
+                $"A stream of deletion requests ({stream}): test accuracy and forget accuracy on everything forgotten so far, after each request, mean ± std over {Seeds(g)}" +
+                (checkpoints.Count > 0 ? "; Retrain (dashed) on the remaining set after every 5th request and the last." : "; no Retrain reference in these rows."),
+                Charts.Sweep(g, metrics, "request", "Accuracy over a stream of requests", logX: false, streamOrder, null, accuracySize),
+                accuracySize));
+            if (g.Any(r => r.Metrics.ContainsKey("CumSeconds")))
+            {
+                var timeSize = FigureSize.SingleColumn(2.6);
+                figures.Add(new(
+                    $"{name}-time",
+                    $"A stream of deletion requests ({stream}): cumulative seconds against the request index (log scale where the range needs it), mean over {Seeds(g)}; Retrain's as if it retrained after every request, each request charged the time of the Retrain at the next checkpoint.",
+                    Charts.Sweep(g, ["CumSeconds"], "request", "Cumulative time over a stream of requests", logX: false, streamOrder, null, timeSize),
+                    timeSize));
+            }
         }
 
         foreach (var g in Settings(rows, "convex"))
@@ -507,6 +527,9 @@ public static class FigureSet
     }
 
     private static readonly string[] AuditBarMetrics = ["F", "ULiRA_AUC", "TA"];
+
+    /// <summary>The stream's methods first, in the order its cells run; the baselines follow as in the main comparison.</summary>
+    private static readonly string[] StreamOrder = ["retrain", "original", "iau-exact", "iau-cached-r1", "iau-cached-r2", "iau-cached-r5", "iau-cached", .. MethodOrderDefault];
 
     // The points the bar chart draws (Retrain is its reference line, not a point), grouped as the chart groups them.
     private static List<(string Label, string Method, List<ResultRow> Rows)> BarPoints(IEnumerable<ResultRow> rows, IReadOnlyList<string> order) =>
