@@ -131,7 +131,7 @@ internal static class ReproduceCommand
             return 0;
         });
         var findFile = new Option<string>("--results") { Description = "Results file.", DefaultValueFactory = _ => Path.Combine("results", "quick", "results.jsonl") };
-        var findings = new Command("findings", "Print, as Markdown, each setting's ranking and the sentences that interpret it (rank, IAU's place, speed-up, collapses, tuning), computed from the rows.") { findFile };
+        var findings = new Command("findings", "Print, as Markdown, each setting's ranking and the sentences that interpret it (rank, IAU's place, speed-up, collapses, tuning; the stream of deletion requests), computed from the rows.") { findFile };
         findings.SetAction(parse =>
         {
             var rows = ResultsStore.Read(parse.GetValue(findFile)!);
@@ -141,6 +141,11 @@ internal static class ReproduceCommand
             }
 
             ctx.Out.Write(Findings.ToMarkdown(Findings.Build(rows)));
+            if (StreamReading.Sentences(rows) is { Count: > 0 } stream)
+            {
+                ctx.Out.Write("### A stream of deletion requests (`sequential`)\n\n" + string.Join(string.Empty, stream.Select(s => $"- {s}\n")) + "\n");
+            }
+
             return 0;
         });
         results.Subcommands.Add(show);

@@ -166,6 +166,13 @@ public sealed class ReproductionTests : IDisposable
         Assert.Equal("cache refreshed (exact)", byMethod["iau-cached-r1"][3].Notes["retain gradient"]);
         Assert.Equal("cache (approximate)", byMethod["iau-cached"][3].Notes["retain gradient"]);
 
+        var reading = Iau.Reporting.StreamReading.Sentences(rows);
+        Assert.Equal("logreg on fashion-mnist: 6 requests of 4 samples each, on 1 seed(s); Retrain on what remains after requests 5, 6. Intervals: 95% bootstrap over seeds.", reading[0]);
+        Assert.Contains(reading, s => s.StartsWith("iau-exact after request 6: Avg Gap ", StringComparison.Ordinal) && s.Contains("of Retrain's", StringComparison.Ordinal));
+        // Refreshed before every request, cached IAU is exact IAU: it holds exact IAU's accuracy and gap.
+        Assert.Contains(reading, s => s.StartsWith("The cheapest cached setting", StringComparison.Ordinal) && s.Contains("iau-cached-r1", StringComparison.Ordinal));
+        Assert.Contains(reading, s => s.StartsWith("Against the untouched original", StringComparison.Ordinal) && s.Contains("smallest possible p is 1.000", StringComparison.Ordinal));
+
         var (tables, figures) = Iau.Reporting.FigureSet.BuildWithCaptions(rows);
         Assert.Contains(tables, t => t.Name == "sequential-fashion-mnist-logreg");
         Assert.Equal(["sequential-fashion-mnist-logreg-gap", "sequential-fashion-mnist-logreg-requests", "sequential-fashion-mnist-logreg-time"],

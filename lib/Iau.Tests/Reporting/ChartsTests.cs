@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Iau.Experiments;
 using Iau.Reporting;
 using Plotly.NET;
 using static Iau.Tests.Reporting.ReportingRows;
@@ -207,6 +208,18 @@ public sealed class ChartsTests
         Assert.Equal("log", layout.GetProperty("yaxis").GetProperty("type").GetString());
         Assert.Equal("error bars: ± 1 std where n > 1 (n = 1–3)", layout.GetProperty("annotations")[0].GetProperty("text").GetString());
         Assert.Throws<ArgumentException>(() => Charts.RemovalError([1, 2], [("IAU", [0.1])]));
+    }
+
+    [Fact]
+    public void Sweep_PutsTimesThatSpanMoreThanAFactorOf8OnALogAxis_ButNeverAccuracies()
+    {
+        static ResultRow At(string method, int request, double ta, double seconds) =>
+            new("sequential", $"k/{method}/{request}", "h", "d", "m", method, $"request={request}", 0,
+                new Dictionary<string, double> { ["TA"] = ta, ["CumSeconds"] = seconds }, new Dictionary<string, string>(), "v", DateTimeOffset.UnixEpoch);
+        ResultRow[] rows = [At("iau", 1, 0.8, 0.01), At("iau", 2, 0.05, 0.02), At("ft", 1, 0.85, 1), At("ft", 2, 0.84, 2)];
+        var layout = Figure(Charts.Sweep(rows, ["TA", "CumSeconds"], "request", null, logX: false, null)).GetProperty("layout");
+        Assert.Equal("linear", layout.GetProperty("yaxis").GetProperty("type").GetString()); // TA spans 0.05–0.85: still linear
+        Assert.Equal("log", layout.GetProperty("yaxis2").GetProperty("type").GetString());
     }
 
     [Fact]

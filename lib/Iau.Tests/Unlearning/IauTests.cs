@@ -212,14 +212,14 @@ public sealed class IauTests : IDisposable
         var (exact, _) = SequentialUnlearning.Run(model, train, requests);
         var (everyOne, everyOneSteps) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(Every: 1));
         var (byDrift, byDriftSteps) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(MaxDrift: 1e-12));
-        var (never, _) = SequentialUnlearning.Run(model, train, requests, cache: cache);
-        var (stale, _) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: CacheRefresh.Never);
+        var (never, _) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: CacheRefresh.Never);
+        var (byDefault, _) = SequentialUnlearning.Run(model, train, requests, cache: cache);
         var (everyTwo, everyTwoSteps) = SequentialUnlearning.Run(model, train, requests, cache: cache, refresh: new CacheRefresh(Every: 2));
         using (exact)
         using (everyOne)
         using (byDrift)
         using (never)
-        using (stale)
+        using (byDefault)
         using (everyTwo)
         {
             // Refreshed before every request, the retain term is taken at θ_{j−1} over the remaining set: the exact
@@ -228,7 +228,7 @@ public sealed class IauTests : IDisposable
             Assert.True(Distances.ParameterL2(never, exact) > 10 * Distances.ParameterL2(everyOne, exact), $"‖never − exact‖ = {Distances.ParameterL2(never, exact):E2}");
             Assert.True(Distances.ParameterL2(everyTwo, exact) < Distances.ParameterL2(never, exact)); // refreshed before request 3
             Assert.True(byDrift.StateEquals(everyOne)); // any movement passes a drift bound of 1e-12
-            Assert.True(stale.StateEquals(never));
+            Assert.True(byDefault.StateEquals(everyTwo)); // the default refreshes every 2 requests
             Assert.Equal(["cache (exact)", "cache refreshed (exact)", "cache refreshed (exact)"], everyOneSteps.Select(s => s.RetainGradientSource));
             Assert.Equal(everyOneSteps.Select(s => s.RetainGradientSource), byDriftSteps.Select(s => s.RetainGradientSource));
             Assert.Equal(["cache (exact)", "cache (approximate)", "cache refreshed (exact)"], everyTwoSteps.Select(s => s.RetainGradientSource));

@@ -37,8 +37,8 @@ public static class SequentialUnlearning
     /// <summary>
     /// Runs the stream. <paramref name="train"/> holds all n training samples; each request names rows of it.
     /// <paramref name="afterEach"/> sees the model after each request (for evaluation; not timed).
-    /// <paramref name="refresh"/> (cached mode only; default <see cref="CacheRefresh.Never"/>) says when the cache is
-    /// recomputed at the current weights; a refresh is timed as part of its request.
+    /// <paramref name="refresh"/> (cached mode only; default <see cref="CacheRefresh.Default"/>, every 2 requests) says when
+    /// the cache is recomputed at the current weights; a refresh is timed as part of its request.
     /// Returns the final model (the original is untouched) and one record per request.
     /// </summary>
     public static (IauModel Model, IReadOnlyList<SequentialStep> Steps) Run(
@@ -54,7 +54,7 @@ public static class SequentialUnlearning
     {
         var o = (options ?? IauOptions.PaperPreset) with { Steps = 1, UseCache = false };
         o.Validate();
-        var policy = refresh ?? CacheRefresh.Never;
+        var policy = refresh ?? CacheRefresh.Default;
         policy.Validate();
         var model = original.Clone();
         var removed = new HashSet<int>();
