@@ -40,9 +40,6 @@ public sealed class SlurmCollection
 [Collection(SlurmCollection.Name)]
 public sealed class SlurmClusterTests(ITestOutputHelper output) : IDisposable
 {
-    /// <summary>Metrics that are wall-clock seconds (or ratios of them): they differ between any two runs.</summary>
-    private static readonly string[] Clock = ["RTE", "Speedup", "SecondsPerModel"];
-
     private readonly TempDir tmp = new();
 
     private static string? Repo { get; } = FindRepo();
@@ -212,7 +209,7 @@ public sealed class SlurmClusterTests(ITestOutputHelper output) : IDisposable
             var a = byKey[e.Key];
             Assert.Equal(e.ConfigHash, a.ConfigHash);
             Assert.Equal(e.Metrics.Keys.Order(StringComparer.Ordinal), a.Metrics.Keys.Order(StringComparer.Ordinal));
-            foreach (var (k, v) in e.Metrics.Where(kv => !IsClock(kv.Key)))
+            foreach (var (k, v) in e.Metrics.Where(kv => !ResultRow.IsTiming(kv.Key)))
             {
                 Assert.True(v.Equals(a.Metrics[k]), $"{e.Key} {k}: {v} in one process, {a.Metrics[k]} from the array");
             }
@@ -221,7 +218,6 @@ public sealed class SlurmClusterTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static bool IsClock(string metric) => Clock.Contains(metric) || metric.EndsWith("_seconds", StringComparison.Ordinal);
 
     /// <summary>The audits' rows (audit.json) are equal but for their Seconds.</summary>
     private static void AssertSameAudit(string expectedPath, string actualPath)

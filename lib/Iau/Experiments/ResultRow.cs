@@ -15,7 +15,7 @@ namespace Iau.Experiments;
 /// <param name="Metrics">
 /// Named numbers. Conventions: TA, RA, FA, UA (accuracies in [0,1]); MIA_shadow (share of forget samples the
 /// shadow-model attack calls member); MIA_entropy (share called non-member, SalUn's MIA-efficacy);
-/// AUC_loss; L2_retrain; JS_forget, JS_test; RTE (seconds); Speedup; AvgGap; others per experiment.
+/// AUC_loss; L2_retrain; JS_forget, JS_test; RTE (seconds); Speedup; AvgGap; others per experiment. Timings: <see cref="IsTiming"/>.
 /// </param>
 /// <param name="Notes">Free-form details (method notes, sizes).</param>
 /// <param name="KitVersion">Version of the kit that produced the row.</param>
@@ -32,4 +32,17 @@ public sealed record ResultRow(
     IReadOnlyDictionary<string, double> Metrics,
     IReadOnlyDictionary<string, string> Notes,
     string KitVersion,
-    DateTimeOffset CreatedUtc);
+    DateTimeOffset CreatedUtc)
+{
+    /// <summary>
+    /// Whether a metric is a wall-clock measurement (RTE, Speedup, the audit's seconds per model, a stream's cumulative
+    /// seconds, any "…_seconds"): the one kind of metric that differs between two runs of the same cell; every other
+    /// metric is the same bit for bit on CPU.
+    /// </summary>
+    public static bool IsTiming(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return metric is "RTE" or "Speedup" or "SecondsPerModel" or SequentialExperiment.CumulativeSeconds
+            || metric.EndsWith("_seconds", StringComparison.Ordinal);
+    }
+}
