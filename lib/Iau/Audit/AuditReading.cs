@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Iau.Audit;
 
 /// <summary>
@@ -30,10 +28,10 @@ public static class AuditReading
         var separated = none.Forget.High < perfect.Forget.Low;
         var sentences = new List<string>
         {
-            S($"Floors at N = {perfect.Models}: perfect unlearning (a second pool of retrained models) scores F = {perfect.Forget}, no unlearning (the originals) {none.Forget}; F is an estimate from N models per side, so even perfect unlearning scores well below 1, and F is read only against these floors."),
+            FormattableString.Invariant($"Floors at N = {perfect.Models}: perfect unlearning (a second pool of retrained models) scores F = {perfect.Forget}, no unlearning (the originals) {none.Forget}; F is an estimate from N models per side, so even perfect unlearning scores well below 1, and F is read only against these floors."),
             separated
-                ? S($"The floors separate: the audit sees what the originals hold of D_f (U-LiRA AUC {none.ULiraAuc} against the perfect floor's {perfect.ULiraAuc}), and a method's position between them says how much of it the method removes (0 = none, 1 = as retraining).")
-                : S($"The floors do not separate (the no-unlearning floor is {(none.Forget.Value >= perfect.Forget.Value ? "not below" : "within the interval of")} the perfect one; U-LiRA AUC {none.ULiraAuc} against {perfect.ULiraAuc}): at this N and with these models the audit cannot tell the originals from retrained ones, so it cannot judge forgetting; a method's F only says whether its update moves the forget examples in a way retraining does not."),
+                ? FormattableString.Invariant($"The floors separate: the audit sees what the originals hold of D_f (U-LiRA AUC {none.ULiraAuc} against the perfect floor's {perfect.ULiraAuc}), and a method's position between them says how much of it the method removes (0 = none, 1 = as retraining).")
+                : FormattableString.Invariant($"The floors do not separate (the no-unlearning floor is {(none.Forget.Value >= perfect.Forget.Value ? "not below" : "within the interval of")} the perfect one; U-LiRA AUC {none.ULiraAuc} against {perfect.ULiraAuc}): at this N and with these models the audit cannot tell the originals from retrained ones, so it cannot judge forgetting; a method's F only says whether its update moves the forget examples in a way retraining does not."),
         };
         var lowFloor = Math.Min(perfect.Forget.Low, none.Forget.Low);
         foreach (var r in rows.Where(r => r != perfect && r != none && !double.IsNaN(r.Forget.Value)).OrderByDescending(r => r.Forget.Value))
@@ -42,7 +40,7 @@ public static class AuditReading
             if (separated)
             {
                 var position = (r.Forget.Value - none.Forget.Value) / (perfect.Forget.Value - none.Forget.Value);
-                where = S($"{position:F2} of the way from no to perfect unlearning") + (r.Forget.High >= perfect.Forget.Low ? ", its interval overlapping the perfect floor's" : string.Empty);
+                where = FormattableString.Invariant($"{position:F2} of the way from no to perfect unlearning") + (r.Forget.High >= perfect.Forget.Low ? ", its interval overlapping the perfect floor's" : string.Empty);
             }
             else if (r.Forget.High < lowFloor)
             {
@@ -53,12 +51,10 @@ public static class AuditReading
                 where = "not distinguishable from the floors";
             }
 
-            sentences.Add(S($"{r.Name}: F = {r.Forget}, {where}; U-LiRA AUC {r.ULiraAuc}") + (r.Note.Length > 0 ? $" ({r.Note})." : "."));
+            sentences.Add(FormattableString.Invariant($"{r.Name}: F = {r.Forget}, {where}; U-LiRA AUC {r.ULiraAuc}") + (r.Note.Length > 0 ? $" ({r.Note})." : "."));
         }
 
         sentences.Add("The intervals are over forget examples with the models fixed; they leave out the noise of drawing other models.");
         return sentences;
     }
-
-    private static string S(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -109,14 +109,15 @@ public static class ForgettingAudit
     {
         PoolRecord[] Load(IEnumerable<string> keys) => keys.Select(k => store.ReadChecked(k, forgetCount)).ToArray();
         var retrained = Load(plan.RetrainKeys);
+        var floor = Load(plan.MethodKeys("retrain"));
         var pools = new List<(string Name, PoolRecord[] Pool, PoolRecord[] Reference)>
         {
-            (RetrainFloor, Load(plan.MethodKeys("retrain")), retrained),
+            (RetrainFloor, floor, retrained),
             (OriginalFloor, Load(plan.OriginalKeys), retrained),
         };
         foreach (var m in o.Methods)
         {
-            pools.Add((m, Load(plan.MethodKeys(m)), retrained));
+            pools.Add((m, m.Equals("retrain", StringComparison.OrdinalIgnoreCase) ? floor : Load(plan.MethodKeys(m)), retrained));
         }
 
         var rows = new List<AuditRow>();
@@ -124,10 +125,10 @@ public static class ForgettingAudit
         {
             var (name, pool, reference) = pools[p];
             report(new AuditProgress("score", p, pools.Count, name));
-            var row = ScorePool(o, name, pool, reference);
-            rows.Add(p >= 2 && name.Equals("retrain", StringComparison.OrdinalIgnoreCase)
-                ? row with { Note = string.Join("; ", new[] { "the same pool as the perfect-unlearning floor", row.Note }.Where(s => s.Length > 0)) }
-                : row);
+            // "retrain" as a method is the floor's pool: its row is the floor's, scored once.
+            rows.Add(p > 0 && ReferenceEquals(pool, floor)
+                ? rows[0] with { Name = name, Note = string.Join("; ", new[] { "the same pool as the perfect-unlearning floor", rows[0].Note }.Where(s => s.Length > 0)) }
+                : ScorePool(o, name, pool, reference));
         }
 
         report(new AuditProgress("score", pools.Count, pools.Count, "done"));

@@ -73,18 +73,19 @@ public static class Reproduction
         Directory.CreateDirectory(options.OutputDirectory);
         var store = new ResultsStore(options.ResultsPath);
         var costs = CellCosts.Load();
-        var started = StartedLineages(cells, c => c.Keys.All(k => store.Contains(k, c.Hash)));
         var gate = new object();
         var report = progress is null ? null : new LockedProgress<ReproductionProgress>(progress, gate);
         using var context = new ExperimentContext(options, report, cancellationToken);
         var watch = Stopwatch.StartNew();
         int ran = 0, skipped = 0, finished = 0;
         var todo = new List<Cell>();
+        var doneBefore = new List<Cell>();
         var run = Guid.NewGuid().ToString("N")[..12];
         foreach (var cell in cells)
         {
             if (cell.Keys.All(k => store.Contains(k, cell.Hash)))
             {
+                doneBefore.Add(cell);
                 skipped++;
                 report?.Report(new ReproductionProgress(cell.Label, ++finished, cells.Count, true, "done before"));
             }
@@ -93,6 +94,8 @@ public static class Reproduction
                 todo.Add(cell);
             }
         }
+
+        var started = StartedLineages(doneBefore);
 
         void RunCell(Cell cell)
         {
@@ -147,9 +150,10 @@ public static class Reproduction
         var cells = ShardCells(profile, options);
         var store = File.Exists(options.ResultsPath) ? ResultsStore.Read(options.ResultsPath) : [];
         var done = store.Select(r => (r.Key, r.ConfigHash)).ToHashSet();
-        var todo = cells.Where(c => !c.Keys.All(k => done.Contains((k, c.Hash)))).ToList();
+        var isDone = cells.ToLookup(c => c.Keys.All(k => done.Contains((k, c.Hash))));
+        var todo = isDone[false].ToList();
         var costs = CellCosts.Load();
-        var started = StartedLineages(cells, c => c.Keys.All(k => done.Contains((k, c.Hash))));
+        var started = StartedLineages(isDone[true]);
         var lineages = Lineages(todo, costs, started);
         var seconds = lineages.ToDictionary(l => l, l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed))));
         return new ReproductionPlan(
@@ -163,8 +167,8 @@ public static class Reproduction
     }
 
     /// <summary>The lineages (experiment and seed) with at least one cell done: their shared models are cached.</summary>
-    private static HashSet<(ExperimentSpec Spec, int Seed)> StartedLineages(IEnumerable<Cell> cells, Func<Cell, bool> done) =>
-        [.. cells.Where(done).Select(c => (c.Spec, c.Seed))];
+    private static HashSet<(ExperimentSpec Spec, int Seed)> StartedLineages(IEnumerable<Cell> done) =>
+        [.. done.Select(c => (c.Spec, c.Seed))];
 
     private static List<Cell> ShardCells(Profile profile, ReproductionOptions options)
     {

@@ -336,9 +336,6 @@ public static class Charts
     private static string LogTitle(string label) =>
         label.EndsWith(')') ? label[..^1] + ", log scale)" : label + " (log scale)";
 
-    /// <summary>Whether a metric is a time (RTE, or a name ending in "seconds"), the only kind a sweep may draw on a log axis.</summary>
-    private static bool IsTime(string metric) => metric == "RTE" || metric.EndsWith("seconds", StringComparison.OrdinalIgnoreCase);
-
     private static bool LogScale(IReadOnlyList<double> ys) => ys.Count > 1 && ys.All(v => v > 0) && ys.Max() / ys.Min() > 8;
 
     /// <summary>
@@ -496,8 +493,8 @@ public static class Charts
 
             var xTitle = ParameterLabel(paramName);
             layout[AxisId('x', p, true)] = Axis(logX ? $"{xTitle} (log scale)" : xTitle, type: logX ? "log" : "linear", anchor: ya, domain: domains[p]);
-            // Times that span more than a factor of 8 (e.g. IAU against Retrain) go on a log axis; accuracies and gaps never do.
-            var logY = IsTime(metric) && LogScale(panelValues);
+            // Timings (ResultRow.IsTiming) that span more than a factor of 8 (e.g. IAU against Retrain) go on a log axis; accuracies and gaps never do.
+            var logY = ResultRow.IsTiming(metric) && LogScale(panelValues);
             layout[AxisId('y', p, true)] = Axis(logY ? LogTitle(MetricLabel(metric)) : MetricLabel(metric), type: logY ? "log" : "linear", range: PaddedRange(extent, logY), anchor: xa);
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Iau.Evaluation;
 using Iau.Experiments;
 
@@ -33,7 +32,7 @@ public static class StreamReading
         var measured = rows.Where(r => r.Metrics.ContainsKey("AvgGap")).ToList();
         if (measured.Count == 0)
         {
-            yield return S($"{model} on {dataset}: the stream's rows carry no Retrain reference (rows of an older kit), so nothing is read against retraining.");
+            yield return FormattableString.Invariant($"{model} on {dataset}: the stream's rows carry no Retrain reference (rows of an older kit), so nothing is read against retraining.");
             yield break;
         }
 
@@ -41,7 +40,7 @@ public static class StreamReading
         var checkpoints = measured.Select(Request).Distinct().Order().ToList();
         var seeds = rows.Select(r => r.Seed).Distinct().Count();
         var size = rows.Where(r => Request(r) == 1).Select(r => r.Metrics.GetValueOrDefault("removed")).DefaultIfEmpty().Max();
-        yield return S($"{model} on {dataset}: {last} requests of {size:F0} samples each, on {seeds} seed(s); Retrain on what remains after requests {string.Join(", ", checkpoints)}. Intervals: 95% bootstrap over seeds.");
+        yield return FormattableString.Invariant($"{model} on {dataset}: {last} requests of {size:F0} samples each, on {seeds} seed(s); Retrain on what remains after requests {string.Join(", ", checkpoints)}. Intervals: 95% bootstrap over seeds.");
 
         var atLast = rows.Where(r => Request(r) == last && r.Metrics.ContainsKey("AvgGap")).ToList();
         var methods = MethodOrder.Arrange(atLast.Select(r => r.Method), FigureSet.StreamOrder);
@@ -55,16 +54,16 @@ public static class StreamReading
         {
             var cost = Mean(m, SequentialExperiment.CumulativeSeconds);
             var versus = double.IsFinite(retrainCost) && retrainCost > 0 && double.IsFinite(cost)
-                ? S($"; {cost:F1} s in all, {cost / retrainCost:P1} of Retrain's {retrainCost:F0} s")
+                ? FormattableString.Invariant($"; {cost:F1} s in all, {cost / retrainCost:P1} of Retrain's {retrainCost:F0} s")
                 : string.Empty;
-            yield return S($"{m} after request {last}: Avg Gap {Of(m, "AvgGap")}, FA − FA_Retrain {Of(m, "FA_gap")}, TA {Of(m, "TA")}{versus}.");
+            yield return FormattableString.Invariant($"{m} after request {last}: Avg Gap {Of(m, "AvgGap")}, FA − FA_Retrain {Of(m, "FA_gap")}, TA {Of(m, "TA")}{versus}.");
         }
 
         // Drift of IAU's test accuracy over the stream.
         foreach (var m in methods.Where(m => m.StartsWith("iau", StringComparison.Ordinal)))
         {
             var first = rows.Where(r => r.Method == m && Request(r) == 1).Select(r => r.Metrics["TA"]).DefaultIfEmpty(double.NaN).Average();
-            yield return S($"{m}: mean TA {first:F3} after request 1, {Mean(m, "TA"):F3} after request {last}.");
+            yield return FormattableString.Invariant($"{m}: mean TA {first:F3} after request 1, {Mean(m, "TA"):F3} after request {last}.");
         }
 
         // The cheapest cached setting that holds exact IAU's accuracy and gap.
@@ -76,8 +75,8 @@ public static class StreamReading
                 .OrderBy(m => Mean(m, SequentialExperiment.CumulativeSeconds))
                 .ToList();
             yield return holding.Count == 0
-                ? S($"No cached setting keeps its mean TA and Avg Gap after request {last} inside exact IAU's intervals (TA {ta}, Avg Gap {gap}).")
-                : S($"The cheapest cached setting whose mean TA and Avg Gap after request {last} lie inside exact IAU's intervals (TA {ta}, Avg Gap {gap}) is {holding[0]}, at {Mean(holding[0], SequentialExperiment.CumulativeSeconds) / exactCost:P0} of exact IAU's cumulative time; the others that hold: {(holding.Count > 1 ? string.Join(", ", holding.Skip(1)) : "none")}.");
+                ? FormattableString.Invariant($"No cached setting keeps its mean TA and Avg Gap after request {last} inside exact IAU's intervals (TA {ta}, Avg Gap {gap}).")
+                : FormattableString.Invariant($"The cheapest cached setting whose mean TA and Avg Gap after request {last} lie inside exact IAU's intervals (TA {ta}, Avg Gap {gap}) is {holding[0]}, at {Mean(holding[0], SequentialExperiment.CumulativeSeconds) / exactCost:P0} of exact IAU's cumulative time; the others that hold: {(holding.Count > 1 ? string.Join(", ", holding.Skip(1)) : "none")}.");
         }
 
         // Which methods end nearer Retrain than doing nothing (paired over seeds, Holm over the methods).
@@ -96,14 +95,12 @@ public static class StreamReading
             var nearer = compared.Where((c, i) => holm[i] < 0.05 && c.Diff < 0).Select(c => c.Method).ToList();
             var farther = compared.Where((c, i) => holm[i] < 0.05 && c.Diff > 0).Select(c => c.Method).ToList();
             var pairs = compared.Select(c => c.Pairs).DefaultIfEmpty().Min();
-            yield return S($"Against the untouched original (Avg Gap {Of("original", "AvgGap")} after request {last}), paired sign-flip test over {pairs} seed(s) with Holm over {compared.Count} methods: nearer Retrain at 95% {List(nearer)}; farther {List(farther)}; not distinguishable {List([.. compared.Select(c => c.Method).Except(nearer).Except(farther)])}")
-                + (pairs is > 0 and < 6 ? S($" (with {pairs} seeds the smallest possible p is {2.0 / Math.Pow(2, pairs):F3}).") : ".");
+            yield return FormattableString.Invariant($"Against the untouched original (Avg Gap {Of("original", "AvgGap")} after request {last}), paired sign-flip test over {pairs} seed(s) with Holm over {compared.Count} methods: nearer Retrain at 95% {List(nearer)}; farther {List(farther)}; not distinguishable {List([.. compared.Select(c => c.Method).Except(nearer).Except(farther)])}")
+                + (pairs is > 0 and < 6 ? FormattableString.Invariant($" (with {pairs} seeds the smallest possible p is {2.0 / Math.Pow(2, pairs):F3}).") : ".");
         }
     }
 
     private static bool Inside(double value, Interval interval) => value >= interval.Low && value <= interval.High;
 
     private static string List(IReadOnlyList<string> methods) => methods.Count == 0 ? "none" : string.Join(", ", methods);
-
-    private static string S(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -65,9 +65,8 @@ internal sealed class AuditExperiment : IExperiment
             MethodOptions: floor ? null : new Dictionary<string, IReadOnlyList<string>> { [cell.Method] = cell.MethodOptions },
             Workers: context.InnerWorkers);
         // The floors' cells come first in a lineage and train the pools every cell of the spec shares.
-        var summary = floor
-            ? SharedWork.Measure(() => ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken))
-            : ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken);
+        AuditSummary Audit() => ForgettingAudit.Run(options, data, cancellationToken: context.CancellationToken);
+        var summary = floor ? SharedWork.Measure(Audit) : Audit();
         var name = cell.Method switch
         {
             RetrainFloorCell => ForgettingAudit.RetrainFloor,
