@@ -21,8 +21,19 @@ internal static class UnlearnCommand
         var methodOpts = new Option<string[]>("--opt") { Description = "Method option key=value (repeatable), e.g. --opt steps=3 --opt lr=0.01.", AllowMultipleArgumentsPerToken = false };
         var seed = new Option<int>("--seed") { Description = "Seed of the methods' random choices.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write the unlearned model here (a folder when several methods run)." };
+        var stream = new Option<string?>("--stream")
+        {
+            Description = "Answer a stream of deletion requests in order, each from the model the previous one left: a file with one request a line " +
+                          "(sample ids, indices into the official training set, separated by spaces or commas; '#' comments). Needs --out (a folder) and one " +
+                          "--method; a rerun resumes at the next request, and requests may be appended between runs.",
+        };
+        var stride = new Option<int?>("--stride") { Description = "With --stream: write the model after every this many requests, and after the last (default 1)." };
+        var refresh = new Option<string?>("--refresh")
+        {
+            Description = $"With --stream and --method iau-cached: recompute the stored gradient at the current weights every N requests, or 'never' (default {CacheRefresh.Default.Every}).",
+        };
         var opts = new DataOptions();
-        var cmd = new Command("unlearn", "Unlearn a forget set from a trained model with one or more methods.") { model, method, methodOpts, seed, output };
+        var cmd = new Command("unlearn", "Unlearn a forget set from a trained model with one or more methods.") { model, method, methodOpts, seed, output, stream, stride, refresh };
         opts.AddTo(cmd);
         var which = new Argument<string?>("method") { Description = "Show one method's options in detail (key, default, range, what the tuner searches, source).", Arity = ArgumentArity.ZeroOrOne };
         var list = new Command("methods", "List the unlearning methods and their options.") { which };
@@ -76,7 +87,23 @@ internal static class UnlearnCommand
                 throw new UsageException("--split-seed does not apply to unlearn: the split is the model's own (<model>.split.json, or --split).");
             }
             var outPath = parse.GetValue(output);
-            if (outPath is not null)
+            var streamPath = parse.GetValue(stream);
+            var streamSettings = StreamSettings(parse, streamPath, names, outPath, stride, refresh, opts);
+            if (streamPath is not null)
+            {
+                var inputs = new[] { modelPath, TrainedModel.SplitPathFor(modelPath), streamPath, parse.GetValue(opts.SplitFile) }.OfType<string>();
+                Outputs.CheckFolder(outPath!, "--out");
+                foreach (var input in inputs)
+                {
+                    var name = Path.GetFileName(input);
+                    if (Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".") == Path.GetFullPath(outPath!).TrimEnd(Path.DirectorySeparatorChar)
+                        && (name == UnlearnStream.StateFile || (name.StartsWith("request-", StringComparison.Ordinal) && name.EndsWith(".ckpt", StringComparison.Ordinal))))
+                    {
+                        throw new UsageException($"--out {outPath} would write over {input}, an input of this run; give another folder.");
+                    }
+                }
+            }
+            else if (outPath is not null)
             {
                 var inputs = new List<(string, string)> { (modelPath, "the model"), (TrainedModel.SplitPathFor(modelPath), "the model's split") };
                 foreach (var input in new[] { (parse.GetValue(opts.SplitFile), "the split file"), (parse.GetValue(opts.ForgetIndices), "the forget-indices file") })
@@ -108,6 +135,11 @@ internal static class UnlearnCommand
             var methods = names.Select(n => UnlearningMethods.Create(n, MethodSettings.Parse(pairs))).ToList();
             var forgetGiven = parse.GetValue(opts.ForgetRatio) is not null || parse.GetValue(opts.ForgetClass) is not null || parse.GetValue(opts.ForgetIndices) is not null;
             using var session = UnlearnSession.Open(modelPath, forgetGiven ? opts.Forget(parse) : null, opts.LoadOptions(parse, ctx), parse.GetValue(opts.SplitFile), IauRuntime.Device);
+            if (streamPath is not null)
+            {
+                return UnlearnStream.Run(ctx, session, modelPath, streamPath, outPath!, names[0], pairs, parse.GetValue(seed), streamSettings.Stride, streamSettings.Refresh);
+            }
+
             var c = ctx.Console;
             var d = session.Data;
             if (d.Forget.Count == 0)
@@ -191,6 +223,64 @@ internal static class UnlearnCommand
         }
 
         throw new ArgumentException($"{modelPath}: --method {CachedIau} needs the mean training gradient stored with the model, and this checkpoint has none; train it with --store-gradient, or use --method iau.");
+    }
+
+    /// <summary>
+    /// Checks the options of a stream (--stream, --stride, --refresh) before any work: a stream needs one method and
+    /// --out, takes no forget option (the file says what to forget), and --stride/--refresh need --stream (--refresh
+    /// also iau-cached). Returns the stride and the refresh policy (null unless iau-cached).
+    /// </summary>
+    private static (int Stride, CacheRefresh? Refresh) StreamSettings(ParseResult parse, string? streamPath, string[] names, string? outPath,
+        Option<int?> stride, Option<string?> refresh, DataOptions opts)
+    {
+        var strideValue = parse.GetValue(stride);
+        var refreshValue = parse.GetValue(refresh);
+        if (streamPath is null)
+        {
+            if (strideValue is not null || refreshValue is not null)
+            {
+                throw new UsageException($"{(strideValue is not null ? "--stride" : "--refresh")} applies to a stream of requests; give --stream FILE.");
+            }
+
+            return (1, null);
+        }
+
+        if (names.Length != 1)
+        {
+            throw new UsageException($"--stream answers its requests with one method, and --method names {names.Length}; run one stream per method.");
+        }
+
+        if (outPath is null)
+        {
+            throw new UsageException("--stream needs --out, the folder that holds the models and the stream's state.");
+        }
+
+        var clash = new Option[] { opts.ForgetRatio, opts.ForgetClass, opts.ForgetIndices, opts.ForgetSeed }.Where(parse.Given).Select(o => o.Name).ToList();
+        if (clash.Count > 0)
+        {
+            throw new UsageException($"--stream {streamPath} says what to forget, request by request; drop {string.Join(", ", clash)}.");
+        }
+
+        if (strideValue is < 1)
+        {
+            throw new UsageException(FormattableString.Invariant($"--stride {strideValue}: must be at least 1 (write the model after every request)."));
+        }
+
+        if (refreshValue is not null && names[0] != CachedIau)
+        {
+            throw new UsageException($"--refresh applies to --method {CachedIau}, not {names[0]}.");
+        }
+
+        CacheRefresh? policy = null;
+        if (names[0] == CachedIau)
+        {
+            policy = refreshValue is null ? CacheRefresh.Default
+                : refreshValue == "never" ? CacheRefresh.Never
+                : int.TryParse(refreshValue, NumberStyles.None, CultureInfo.InvariantCulture, out var every) && every >= 1 ? new CacheRefresh(Every: every)
+                : throw new UsageException($"--refresh {refreshValue}: give a number of requests (1 or more) or 'never'.");
+        }
+
+        return (strideValue ?? 1, policy);
     }
 
     /// <summary>Each --opt is key=value, and no key is given twice (the last would silently win).</summary>

@@ -205,12 +205,7 @@ public static class ForgettingAudit
         Write(Path.Combine(dir, "audit.json"), json);
     }
 
-    private static void Write(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    private static void Write(string path, string text) => Runtime.TempFiles.WriteAllText(path, text);
 
     /// <summary>Reads the rows written by a finished audit (audit.json in <paramref name="outDir"/>).</summary>
     /// <exception cref="FileNotFoundException">No finished audit there.</exception>

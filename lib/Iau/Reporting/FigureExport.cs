@@ -192,29 +192,10 @@ public static partial class FigureExport
     }
 
     /// <summary>Writes text to <paramref name="path"/> through a temporary file in the same folder and a move.</summary>
-    internal static void WriteAllTextAtomic(string path, string text) =>
-        WriteAllBytesAtomic(path, new UTF8Encoding(false).GetBytes(text));
+    internal static void WriteAllTextAtomic(string path, string text) => Runtime.TempFiles.WriteAllText(path, text);
 
     /// <summary>Writes bytes to <paramref name="path"/> through a temporary file in the same folder and a move.</summary>
-    internal static void WriteAllBytesAtomic(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-            {
-                File.Delete(tmp);
-            }
-        }
-    }
+    internal static void WriteAllBytesAtomic(string path, byte[] bytes) => Runtime.TempFiles.WriteAllBytes(path, bytes);
 
     private static string LoadPlotlyJs()
     {

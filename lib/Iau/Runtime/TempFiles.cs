@@ -18,6 +18,30 @@ internal static class TempFiles
         Path.Combine(Path.GetDirectoryName(target) ?? ".", $".{Path.GetFileName(target)}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
 
     /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> atomically: to a temporary beside it (after removing
+    /// stale temporaries of the same target), then renamed over it, so a reader or a crash never sees half a file.
+    /// </summary>
+    public static void WriteAllBytes(string path, byte[] bytes)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full) ?? ".");
+        CleanStale(full);
+        var tmp = For(full);
+        try
+        {
+            File.WriteAllBytes(tmp, bytes);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            TryDelete(tmp);
+        }
+    }
+
+    /// <summary>Writes UTF-8 text (no byte-order mark) atomically (see <see cref="WriteAllBytes"/>).</summary>
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>
     /// Deletes temporaries of <paramref name="target"/> whose writer is no longer running (and, for the older
     /// unnamed kind, that are older than ten minutes). Never throws; returns how many were removed.
     /// </summary>

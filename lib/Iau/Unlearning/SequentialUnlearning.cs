@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using Iau.Data;
-using Iau.Evaluation;
-using Iau.Influence;
 using Iau.Models;
-using TorchSharp;
 
 namespace Iau.Unlearning;
 
@@ -52,102 +48,14 @@ public static class SequentialUnlearning
         CancellationToken cancellationToken = default,
         CacheRefresh? refresh = null)
     {
-        var o = (options ?? IauOptions.PaperPreset) with { Steps = 1, UseCache = false };
-        o.Validate();
-        var policy = refresh ?? CacheRefresh.Default;
-        policy.Validate();
-        var model = original.Clone();
-        var removed = new HashSet<int>();
+        using var stream = DeletionStream.Iau(original, train, options, cache, refresh, chunkSize);
         var steps = new List<SequentialStep>();
-        var current = cache;
-        cache?.CheckMatches(original);
-        var refreshedAt = 0; // the request (0-based) before which the cache in use was computed
-        IauModel? anchor = null; // the weights of the last refresh (null: θ*, the original)
-        try
+        foreach (var request in requests)
         {
-            for (var j = 0; j < requests.Count; j++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var rows = requests[j].Rows;
-                if (rows.Count == 0 || rows.Any(r => r < 0 || r >= train.Count || removed.Contains(r)) || rows.Distinct().Count() != rows.Count)
-                {
-                    throw new ArgumentException(
-                        $"Request {j + 1}: rows must be non-empty, distinct, inside [0, {train.Count}) and not removed by an earlier request.");
-                }
-
-                var remaining = Enumerable.Range(0, train.Count).Where(i => !removed.Contains(i) && !rows.Contains(i)).ToArray();
-                using var forget = train.Subset(rows);
-                using var retain = current is null ? train.Subset(remaining) : null;
-                var watch = Stopwatch.StartNew();
-                var source = cache is null ? "recomputed (exact)" : j == 0 ? "cache (exact)" : "cache (approximate)";
-                if (current is not null && j > 0 && policy.Due(j - refreshedAt, policy.MaxDrift is null ? 0 : Distances.ParameterL2(model, anchor ?? original)))
-                {
-                    // Ḡ over the set that remains before this request, at θ_{j−1}: this request is exact again.
-                    using var before = train.Subset(Enumerable.Range(0, train.Count).Where(i => !removed.Contains(i)).ToArray());
-                    var fresh = GradientCache.Compute(model, before, chunkSize);
-                    if (!ReferenceEquals(current, cache))
-                    {
-                        current.Dispose();
-                    }
-
-                    current = fresh;
-                    refreshedAt = j;
-                    anchor?.Dispose();
-                    anchor = policy.MaxDrift is null ? null : model.Clone();
-                    source = "cache refreshed (exact)";
-                }
-
-                GradientCache? next = null;
-                using (torch.NewDisposeScope())
-                {
-                    var parameters = Gradients.Trainable(model);
-                    using var f = Gradients.MeanGradient(model, forget, chunkSize);
-                    var g = IauMethod.Combine(o, f, () => current is not null ? current.RetainGradient(f, rows.Count) : Gradients.MeanGradient(model, retain!, chunkSize));
-
-                    if (current is not null)
-                    {
-                        next = current.AfterRemoval(f, rows.Count);
-                    }
-
-                    using (g)
-                    {
-                        using var optimizer = Training.OptimizerFactory.Create(o.Optimizer, parameters, o.LearningRate, o.Momentum);
-                        IauMethod.SetGradient(parameters, g);
-                        optimizer.step();
-                    }
-                }
-
-                watch.Stop();
-                if (!ReferenceEquals(current, cache))
-                {
-                    current?.Dispose();
-                }
-
-                current = next;
-                foreach (var r in rows)
-                {
-                    removed.Add(r);
-                }
-
-                steps.Add(new SequentialStep(j + 1, rows.Count, remaining.Length, watch.Elapsed.TotalSeconds, source));
-                afterEach?.Invoke(j + 1, model);
-            }
-
-            return (model, steps);
+            steps.Add(stream.Answer(request, cancellationToken));
+            afterEach?.Invoke(stream.Answered, stream.Model);
         }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        finally
-        {
-            if (!ReferenceEquals(current, cache))
-            {
-                current?.Dispose();
-            }
 
-            anchor?.Dispose();
-        }
+        return (stream.DetachModel(), steps);
     }
 }

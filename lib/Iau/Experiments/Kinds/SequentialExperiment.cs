@@ -190,28 +190,11 @@ internal sealed class SequentialExperiment : IExperiment
         Action<int, IauModel, double> observe)
     {
         var method = UnlearningMethods.Create(cell.Method, MethodSettings.Parse(cell.MethodOptions));
-        var removed = new HashSet<int>();
-        UnlearningResult? previous = null;
-        try
+        using var stream = DeletionStream.Method(method, original.Model, data.Train, data.Valid, data.Test, original.Metadata.Training, cell.Seed);
+        foreach (var request in requests)
         {
-            for (var j = 1; j <= requests.Count; j++)
-            {
-                context.CancellationToken.ThrowIfCancellationRequested();
-                var rows = requests[j - 1].Rows;
-                removed.UnionWith(rows);
-                using var forget = data.Train.Subset(rows);
-                using var retain = data.Train.Subset([.. Enumerable.Range(0, data.Train.Count).Where(i => !removed.Contains(i))]);
-                var unlearning = new UnlearningContext((cell.Seed * 1000) + j, original.Metadata.Training);
-                var result = Unlearner.Run(method, previous?.Model ?? original.Model, new UnlearningData(forget, retain, data.Valid, data.Test), unlearning,
-                    cancellationToken: context.CancellationToken);
-                previous?.Dispose();
-                previous = result;
-                observe(j, result.Model, result.Seconds);
-            }
-        }
-        finally
-        {
-            previous?.Dispose();
+            var step = stream.Answer(request, context.CancellationToken);
+            observe(step.Request, stream.Model, step.Seconds);
         }
     }
 
