@@ -125,5 +125,32 @@ public class EpsilonScoreTests
         Assert.InRange(a.High - a.Low, 0.1, 0.3); // ≈ 4 · sqrt(0.34 · 0.66 / 100) = 0.19
     }
 
+    /// <summary>
+    /// Pools of 16 models whose per-model offsets differ (model noise) and 200 examples: resampling the models as well
+    /// widens F's interval over the examples-only one, which holds them fixed; the value is the all-models F, and the
+    /// draws are seeded.
+    /// </summary>
+    [Fact]
+    public void Bootstrap_over_models_is_wider_than_over_examples_when_models_differ_and_is_seeded()
+    {
+        var rng = new Random(5);
+        double[][] Pool(double shift) => [.. Enumerable.Range(0, 16).Select(_ =>
+        {
+            var offset = 1.5 * Gauss(rng);
+            return Enumerable.Range(0, 200).Select(_ => shift + offset + (0.3 * Gauss(rng))).ToArray();
+        })];
+        var u = Pool(0.5);
+        var r = Pool(0);
+        double[] ValuesOf(int[] ui, int[] ri) => EpsilonScore.Compute([.. ui.Select(i => u[i])], [.. ri.Select(i => r[i])]).Points;
+        var all = EpsilonScore.Compute(u, r);
+        var examplesOnly = Bootstrap.Of(200, idx => idx.Average(i => all.Points[i]), 200, 1);
+        var both = Bootstrap.OverModelsAndExamples(16, 16, ValuesOf, 100, 1);
+        Assert.Equal(all.Forget, both.Value, 12);
+        Assert.Equal(both, Bootstrap.OverModelsAndExamples(16, 16, ValuesOf, 100, 1));
+        Assert.NotEqual(both, Bootstrap.OverModelsAndExamples(16, 16, ValuesOf, 100, 2));
+        Assert.True(both.High - both.Low > 2 * (examplesOnly.High - examplesOnly.Low),
+            $"over models and examples {both}, over examples {examplesOnly}");
+    }
+
     private static double Gauss(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -33,8 +33,10 @@ public enum PoolDesign
 /// <param name="SplitSeed">Seed of the train/valid split.</param>
 /// <param name="MethodOptions">key=value settings per method (as `iau unlearn` takes them).</param>
 /// <param name="Workers">Models trained at once, one libtorch thread each (0 = one per core).</param>
-/// <param name="BootstrapSamples">Resamples of the forget examples for the confidence intervals.</param>
+/// <param name="BootstrapSamples">Resamples of the forget examples for the intervals over examples (U-LiRA's AUC; F's when <paramref name="ModelBootstrapSamples"/> is 0).</param>
 /// <param name="BootstrapSeed">Seed of the resampling.</param>
+/// <param name="ModelBootstrapSamples">Resamples of F's two-level bootstrap (models of both pools, then forget examples;
+/// <see cref="Iau.Evaluation.Bootstrap.OverModelsAndExamples"/>), each an ε computation; 0 = over examples only, with the models fixed.</param>
 /// <param name="Load">How to find the dataset.</param>
 public sealed record AuditOptions(
     IReadOnlyList<string> Methods,
@@ -54,7 +56,8 @@ public sealed record AuditOptions(
     int Workers = 0,
     int BootstrapSamples = 1000,
     int BootstrapSeed = 0,
-    LoadOptions? Load = null)
+    LoadOptions? Load = null,
+    int ModelBootstrapSamples = 200)
 {
     /// <summary>N under the smoke profile.</summary>
     public const int SmokePool = 8;
@@ -97,6 +100,11 @@ public sealed record AuditOptions(
         if (BootstrapSamples < 10)
         {
             throw new ArgumentException($"bootstrap samples {BootstrapSamples}: at least 10.");
+        }
+
+        if (ModelBootstrapSamples is < 0 or (> 0 and < 10))
+        {
+            throw new ArgumentException($"model bootstrap samples {ModelBootstrapSamples}: 0 (examples only) or at least 10.");
         }
 
         foreach (var m in Methods)

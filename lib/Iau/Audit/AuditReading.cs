@@ -11,14 +11,15 @@ namespace Iau.Audit;
 /// <item>Otherwise the audit cannot tell the original from retrained models, so it cannot judge forgetting: F only says
 /// whether an update moves the forget examples in a way retraining does not (F below both floors).</item>
 /// </list>
-/// The intervals are over forget examples with the models fixed: they leave out the noise of drawing other models,
-/// so a difference that only just clears them is weak evidence.
+/// F's intervals are over the models of both pools and the forget examples when the audit resampled the models
+/// (<see cref="AuditOptions.ModelBootstrapSamples"/>); otherwise over forget examples with the models fixed, which leave
+/// out the noise of drawing other models, so that a difference that only just clears them is weak evidence.
 /// </summary>
 public static class AuditReading
 {
-    /// <summary>The sentences for one audit's rows (both floors must be among them).</summary>
+    /// <summary>The sentences for one audit's rows (both floors must be among them); <paramref name="modelsResampled"/>: F's intervals resample the models too.</summary>
     /// <exception cref="ArgumentException">A floor row is missing.</exception>
-    public static IReadOnlyList<string> Sentences(IReadOnlyList<AuditRow> rows)
+    public static IReadOnlyList<string> Sentences(IReadOnlyList<AuditRow> rows, bool modelsResampled = false)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var perfect = rows.FirstOrDefault(r => r.Name == ForgettingAudit.RetrainFloor)
@@ -54,7 +55,9 @@ public static class AuditReading
             sentences.Add(FormattableString.Invariant($"{r.Name}: F = {r.Forget}, {where}; U-LiRA AUC {r.ULiraAuc}") + (r.Note.Length > 0 ? $" ({r.Note})." : "."));
         }
 
-        sentences.Add("The intervals are over forget examples with the models fixed; they leave out the noise of drawing other models.");
+        sentences.Add(modelsResampled
+            ? "F's intervals resample the models of both pools as well as the forget examples; U-LiRA's are over forget examples with the models fixed."
+            : "The intervals are over forget examples with the models fixed; they leave out the noise of drawing other models.");
         return sentences;
     }
 }

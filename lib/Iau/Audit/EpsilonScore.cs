@@ -172,6 +172,7 @@ public static class EpsilonScore
         var max = Math.Max(pos[^1], neg[^1]);
         var count = (int)Math.Ceiling((max - min) * PerUnit);
         int ip = 0, iq = 0; // # below t (thresholds ascend)
+        var seen = new bool[(pos.Length + 1) * (neg.Length + 1)]; // a rule's ε depends on its counts alone: each pair once
         for (var k = 0; k < count; k++)
         {
             var t = Linspace(min, max, count, k);
@@ -185,7 +186,11 @@ public static class EpsilonScore
                 iq++;
             }
 
-            Add(pos.Length - ip, pos.Length, neg.Length - iq, neg.Length, ref best);
+            if (!seen[(ip * (neg.Length + 1)) + iq])
+            {
+                seen[(ip * (neg.Length + 1)) + iq] = true;
+                Add(pos.Length - ip, pos.Length, neg.Length - iq, neg.Length, ref best);
+            }
         }
     }
 
@@ -199,6 +204,7 @@ public static class EpsilonScore
         var rights = (int)Math.Ceiling((max - min) * PerUnit);
         var lefts = (int)Math.Ceiling(2 * Buffer * PerUnit);
         int pr = 0, qr = 0; // # ≤ r
+        var seen = new bool[(p.Length + 1) * (q.Length + 1)]; // a rule's ε depends on its counts alone: each pair once
         for (var k = 0; k < rights; k++)
         {
             var r = Linspace(min, max, rights, k);
@@ -213,9 +219,11 @@ public static class EpsilonScore
             }
 
             int pl = 0, ql = 0; // # < l
+            var (start, stop) = (r - width - Buffer, r - width + Buffer);
+            var step = (stop - start) / (lefts - 1);
             for (var j = 0; j < lefts; j++)
             {
-                var l = Linspace(r - width - Buffer, r - width + Buffer, lefts, j);
+                var l = Linspace(start, stop, lefts, j);
                 while (pl < p.Length && p[pl] < l)
                 {
                     pl++;
@@ -226,7 +234,26 @@ public static class EpsilonScore
                     ql++;
                 }
 
-                Add(Math.Max(0, pr - pl), p.Length, Math.Max(0, qr - ql), q.Length, ref best);
+                var (tp, fp) = (Math.Max(0, pr - pl), Math.Max(0, qr - ql));
+                if (!seen[(tp * (q.Length + 1)) + fp])
+                {
+                    seen[(tp * (q.Length + 1)) + fp] = true;
+                    Add(tp, p.Length, fp, q.Length, ref best);
+                }
+
+                // The counts change only where l passes the next confidence; skip the left ends before it (one short of
+                // the estimate, so rounding cannot skip a change: the same rules are seen as on the full grid).
+                var next = Math.Min(pl < p.Length ? p[pl] : double.PositiveInfinity, ql < q.Length ? q[ql] : double.PositiveInfinity);
+                if (double.IsPositiveInfinity(next))
+                {
+                    break;
+                }
+
+                var ahead = Math.Floor((next - start) / step) - 1;
+                if (ahead > j + 1)
+                {
+                    j = (int)Math.Min(ahead, lefts) - 1;
+                }
             }
         }
     }

@@ -163,7 +163,12 @@ public static class ForgettingAudit
         var (raR, taR) = (reference.Average(x => x.RetainAccuracy), reference.Average(x => x.TestAccuracy));
         var ratio = EpsilonScore.Final(1, raU, raR, taU, taR);
         var examples = eps.Points.Length;
-        var forget = Bootstrap.Of(examples, idx => idx.Average(i => eps.Points[i]), o.BootstrapSamples, o.BootstrapSeed);
+        // F's interval: models of both pools and forget examples resampled (ModelBootstrapSamples resamples, each an ε
+        // computation), or the examples alone with the models fixed (ModelBootstrapSamples = 0).
+        var forget = o.ModelBootstrapSamples > 0
+            ? Bootstrap.OverModelsAndExamples(u.Length, r.Length, (ui, ri) => EpsilonScore.Compute([.. ui.Select(i => u[i])], [.. ri.Select(i => r[i])]).Points,
+                o.ModelBootstrapSamples, o.BootstrapSeed)
+            : Bootstrap.Of(examples, idx => idx.Average(i => eps.Points[i]), o.BootstrapSamples, o.BootstrapSeed);
         var final = new Interval(forget.Value * ratio, forget.Low * ratio, forget.High * ratio);
         var (pos, neg) = ULira.Scores(u, r);
         var ulira = ULira.FromScores(pos.SelectMany(x => x).ToList(), neg.SelectMany(x => x).ToList());

@@ -42,6 +42,37 @@ public static class Bootstrap
         return new Interval(value, Percentile(draws, 0.025), Percentile(draws, 0.975));
     }
 
+    /// <summary>
+    /// Two-level percentile bootstrap of a mean over examples whose per-example values depend on two pools of models
+    /// (the audit's unlearned and retrained pools): each resample draws the models of both pools with replacement
+    /// (independently, at their own sizes), recomputes the per-example values <paramref name="valuesOf"/>(pool rows,
+    /// reference rows), then draws the examples with replacement and takes their mean. The interval then holds the noise
+    /// of drawing other models as well as other examples. The value is the mean over all examples with all models.
+    /// </summary>
+    public static Interval OverModelsAndExamples(int poolModels, int referenceModels, Func<int[], int[], double[]> valuesOf, int samples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(valuesOf);
+        var value = valuesOf([.. Enumerable.Range(0, poolModels)], [.. Enumerable.Range(0, referenceModels)]).Average();
+        var rng = new Random(seed);
+        var draws = new double[samples];
+        for (var b = 0; b < samples; b++)
+        {
+            var pool = Enumerable.Range(0, poolModels).Select(_ => rng.Next(poolModels)).ToArray();
+            var reference = Enumerable.Range(0, referenceModels).Select(_ => rng.Next(referenceModels)).ToArray();
+            var values = valuesOf(pool, reference);
+            var sum = 0.0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                sum += values[rng.Next(values.Length)];
+            }
+
+            draws[b] = sum / values.Length;
+        }
+
+        Array.Sort(draws);
+        return new Interval(value, Percentile(draws, 0.025), Percentile(draws, 0.975));
+    }
+
     /// <summary>Linear-interpolated percentile of sorted values.</summary>
     internal static double Percentile(double[] sorted, double q)
     {
