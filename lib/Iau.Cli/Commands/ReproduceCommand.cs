@@ -29,8 +29,9 @@ internal static class ReproduceCommand
         reproduce.SetAction(parse =>
         {
             var name = parse.GetValue(profile)!;
-            var p = Profiles.All.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new UsageException($"--profile {name}: unknown; use one of {string.Join(", ", Profiles.All.Select(x => x.Name))}.");
+            var p = Profiles.All.Any(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
+                ? Profiles.Get(name)
+                : throw new UsageException($"--profile {name}: unknown; use one of {string.Join(", ", Profiles.All.Select(x => x.Name))}.");
             var (index, count) = ParseShard(parse.GetValue(shard));
             Bounds.Workers(parse.GetValue(workers), "--workers", Bounds.Lifted);
             var outDir = parse.GetValue(output) ?? Path.Combine("results", p.Name);

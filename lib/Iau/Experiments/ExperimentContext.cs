@@ -15,7 +15,7 @@ namespace Iau.Experiments;
 /// <summary>
 /// What every experiment shares while a reproduction runs: datasets and splits, the originals, retrained
 /// models and shadow attacks — each trained once and cached on disk under cache/ by the hash of what
-/// determines it — and the standard measurement of a model against Retrain (design §3). One context lives
+/// determines it — and the standard measurement of a model against Retrain (README, "Headline"; environment.md, "Protocols"). One context lives
 /// for one <see cref="Reproduction.Run"/>; it owns (and disposes) every tensor it caches.
 /// <para>
 /// Cells may run on several worker threads at once (<see cref="ReproductionOptions.Workers"/>): every cache is
@@ -114,7 +114,7 @@ internal sealed class ExperimentContext : IDisposable
     };
 
     /// <summary>
-    /// Every metric of a model against Retrain (design §3). A model whose weights are no longer finite (a method
+    /// Every metric of a model against Retrain (README, "Headline"; environment.md, "Protocols"). A model whose weights are no longer finite (a method
     /// that diverged) gets <c>Diverged = 1</c>, the accuracies its NaN outputs give, no attack or distance metrics
     /// (they are undefined on NaN outputs) and an Avg Gap over TA, RA and FA only.
     /// </summary>

@@ -5,7 +5,7 @@ namespace Iau.Training;
 /// <summary>
 /// Runs independent jobs (e.g. the models of a pool) on dedicated threads, one job per worker at a time, each
 /// worker with ONE libtorch intra-op thread: small models use two cores better as two single-threaded
-/// trainings than as one two-threaded one (design §7: 1.7× with PyTorch).
+/// trainings than as one two-threaded one (environment.md, "Pool of models side by side": 1.7× with PyTorch).
 /// <para>
 /// Why in-process threads work: libtorch's CPU build parallelises with OpenMP, and at::set_num_threads sets
 /// the calling thread's OpenMP thread count (omp_set_num_threads, a per-thread setting) and MKL's thread-local

@@ -11,7 +11,7 @@ public enum OptimizerKind
 }
 
 /// <summary>
-/// How a model is trained. The defaults are the authors' recipe (design §2): Adam, learning rate 1e-3,
+/// How a model is trained. The defaults are the authors' recipe (environment.md, "Protocols: the kit's and the authors'"): Adam, learning rate 1e-3,
 /// batch 64, at most 200 epochs, early stopping on validation accuracy with patience 10 keeping the
 /// best-validation weights, plain cross-entropy (GrAlpha 0).
 /// </summary>

@@ -135,33 +135,6 @@ internal static class BaselineSupport
         return sum ?? tensor(0f);
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is at least <paramref name="min"/>.</summary>
-    internal static void AtLeast(string name, int value, int min)
-    {
-        if (value < min)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {min}.");
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is finite and positive.</summary>
-    internal static void Positive(string name, double value)
-    {
-        if (!(value > 0) || double.IsInfinity(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and finite.");
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is finite and non-negative.</summary>
-    internal static void NonNegative(string name, double value)
-    {
-        if (!(value >= 0) || double.IsInfinity(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be non-negative and finite.");
-        }
-    }
-
     /// <summary>Throws unless the model has something to train.</summary>
     internal static IReadOnlyList<Parameter> TrainableOrThrow(IauModel model)
     {
