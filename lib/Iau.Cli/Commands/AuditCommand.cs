@@ -3,7 +3,9 @@ using System.CommandLine;
 using System.Globalization;
 using Iau.Audit;
 using Iau.Data;
+using Iau.Experiments;
 using Iau.Reporting;
+using Iau.Runtime;
 using Iau.Training;
 using Iau.Unlearning;
 
@@ -16,7 +18,7 @@ internal static class AuditCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset.", DefaultValueFactory = _ => "fashion-mnist" };
         var model = new Option<string>("--model") { Description = "Architecture.", DefaultValueFactory = _ => "lenet5" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (the perfect-unlearning floor, a second pool of N retrained models, is always built; \"retrain\" is that pool).", DefaultValueFactory = _ => "iau,ft,neggrad+,scrub,fisher" };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (the perfect-unlearning floor, a second pool of N retrained models, is always built; \"retrain\" is that pool).", DefaultValueFactory = _ => "iau,ft,neggrad+,scrub,rl,l1sparse,random-step" };
         var pool = new Option<int?>("--pool") { Description = $"Models per pool, N (default {AuditOptions.DefaultPool}; {AuditOptions.SmokePool} under --profile smoke; {AuditOptions.PaperPool} for the paper grade; 6 to 2,048 unless IAU_UNBOUNDED=1)." };
         var profile = new Option<string?>("--profile") { Description = "smoke: N 8, 2,000 training samples, 2 epochs (checks the pipeline)." };
         var design = new Option<string>("--design") { Description = "a: one original, N method runs; b: N originals, each unlearned once (deterministic methods need b).", DefaultValueFactory = _ => "b" };
@@ -33,9 +35,10 @@ internal static class AuditCommand
         var noFigures = new Option<bool>("--no-figures") { Description = "Skip the ε figure." };
         var dataPath = new Option<string?>("--data-path") { Description = "Folder of the dataset's files (default: data/<name>, then system packages)." };
         var noVerify = new Option<bool>("--no-verify") { Description = "Do not check the files against data/manifest.json (custom files)." };
+        var plan = new Option<bool>("--plan") { Description = "Build nothing: list the models still to build per kind and estimate the wall time from this machine's recorded model times (--merge is not done)." };
         var cmd = new Command("audit", "Per-example forgetting audit: pools of retrained, original and unlearned models; ε-score (NeurIPS 2023 challenge), U-LiRA, noise floors.")
         {
-            dataset, model, methods, pool, profile, design, shard, output, merge, limit, maxEpochs, alpha, ratio, seed, workers, option, noFigures, dataPath, noVerify,
+            dataset, model, methods, pool, profile, design, shard, output, merge, limit, maxEpochs, alpha, ratio, seed, workers, option, noFigures, dataPath, noVerify, plan,
         };
         cmd.SetAction(parse =>
         {
@@ -103,6 +106,24 @@ internal static class AuditCommand
             }
 
             ctx.InitRuntime(parse, 0);
+            using var data = ForgettingAudit.Prepare(o);
+            if (parse.GetValue(plan))
+            {
+                var estimate = ForgettingAudit.Estimate(o, data);
+                foreach (var row in estimate.Rows)
+                {
+                    ctx.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{row.Method}: {row.Pending} to build, {row.Done} done; {row.SecondsEach:F1} s each{(row.Measured ? string.Empty : " (no recorded time)")}"));
+                }
+
+                ctx.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"audit {o.OutDir}: {estimate.Pending} models to build; estimated {CellCosts.Format(estimate.WallSeconds)} on {estimate.Workers} worker(s), scores not included"));
+                ctx.Console.WriteLine(estimate.Unmeasured == 0
+                    ? $"every estimate comes from recorded model times ({TimingLog.Path})"
+                    : string.Create(CultureInfo.InvariantCulture, $"{estimate.Unmeasured} of {estimate.Pending} models have no recorded time of their kind in {TimingLog.Path}; each counts {ForgettingAudit.UnknownSeconds} s"));
+                return 0;
+            }
+
             if (parse.GetValue(merge) is { Length: > 0 } inputs)
             {
                 var copied = new PoolStore(o.OutDir).Merge(inputs);
@@ -110,7 +131,10 @@ internal static class AuditCommand
             }
 
             var progress = new SyncProgress<AuditProgress>(a => ctx.Error.WriteLine($"audit {a.Stage} [{a.Done}/{a.Total}] {a.Message}"));
-            var summary = ForgettingAudit.Run(o, progress, ctx.Cancellation);
+            var before = ForgettingAudit.Estimate(o, data);
+            var summary = ForgettingAudit.Run(o, data, progress, ctx.Cancellation);
+            ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"audit: {summary.ModelsBuilt} models built in {CellCosts.Format(summary.Seconds)}; estimated before the run {CellCosts.Format(before.WallSeconds)}{(before.Unmeasured > 0 ? $" ({before.Unmeasured} without a recorded time)" : string.Empty)}"));
             if (summary.Rows is null)
             {
                 ctx.Console.WriteLine($"shard {index + 1}/{count}: {summary.ModelsBuilt} models built, {summary.ModelsCached} cached; {summary.Missing} records of other shards missing: merge with `iau audit --merge <shard folders> --out DIR`.");

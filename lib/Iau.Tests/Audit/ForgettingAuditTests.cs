@@ -91,6 +91,35 @@ public sealed class ForgettingAuditTests : IDisposable
     }
 
     [Fact]
+    public void The_plan_lists_what_is_left_and_estimates_from_the_times_the_audit_recorded()
+    {
+        var o = Options("plan", ["ga"]) with { Workers = 1 };
+        var otherFolder = o with { OutDir = Path.Combine(tmp.Path, "plan-again") };
+        using (var data = ForgettingAudit.Prepare(o))
+        {
+            var fresh = ForgettingAudit.Estimate(o, data);
+            Assert.Equal(["original", "retrain", "ga"], fresh.Rows.Select(r => r.Method));
+            Assert.Equal([8, 16, 8], fresh.Rows.Select(r => r.Pending));
+            Assert.All(fresh.Rows, r => Assert.Equal(0, r.Done));
+            ForgettingAudit.Run(o, data);
+            var after = ForgettingAudit.Estimate(o, data);
+            Assert.Equal(0, after.Pending);
+            Assert.Equal(0, after.WallSeconds);
+            Assert.Equal([8, 16, 8], after.Rows.Select(r => r.Done));
+
+            // Another folder with the same options: every kind now has recorded times, and the wall time on one worker
+            // is the sum of the per-model estimates.
+            var again = ForgettingAudit.Estimate(otherFolder, data);
+            Assert.Equal(0, again.Unmeasured);
+            Assert.All(again.Rows, r => Assert.True(r.SecondsEach > 0));
+            Assert.Equal(again.Rows.Sum(r => r.Pending * r.SecondsEach), again.WallSeconds, 6);
+        }
+
+        var logged = File.ReadLines(Iau.Runtime.TimingLog.Path).Where(l => l.Contains("\"audit-model\"", StringComparison.Ordinal)).ToList();
+        Assert.True(logged.Count >= 32, $"{logged.Count} audit-model records in the timing log");
+    }
+
+    [Fact]
     public void Shards_merge_into_the_same_scores_as_one_run()
     {
         var methods = new[] { "ga" };

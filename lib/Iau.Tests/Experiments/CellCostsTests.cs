@@ -1,3 +1,4 @@
+using Iau.Runtime;
 using Iau.Experiments;
 
 namespace Iau.Tests.Experiments;
@@ -61,8 +62,8 @@ public sealed class CellCostsTests
         Assert.Equal(1, lineages[0][0].Seed); // seed 1 holds the 300 s cell: it starts first although both groups are small
 
         // Greedy on the least-loaded worker: 5 and 4 go to two workers, then 3 joins the 4.
-        Assert.Equal(7, CellCosts.Makespan([5, 4, 3], 2));
-        Assert.Equal(12, CellCosts.Makespan([5, 4, 3], 1));
+        Assert.Equal(7, Iau.Runtime.TimingLog.Makespan([5, 4, 3], 2));
+        Assert.Equal(12, Iau.Runtime.TimingLog.Makespan([5, 4, 3], 1));
     }
 
     private static Cell Cell(string method, int seed = 0) => new(Spec, seed, "", method, [$"k/{method}/{seed}"], "h");

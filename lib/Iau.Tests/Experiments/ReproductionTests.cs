@@ -1,3 +1,4 @@
+using Iau.Runtime;
 using Iau.Data;
 using Iau.Experiments;
 using Iau.Tests.Data;

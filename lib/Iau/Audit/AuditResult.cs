@@ -89,3 +89,24 @@ public sealed record AuditSummary(
 
 /// <summary>Progress of an audit: a stage ("train", "unlearn", "score"), counts and what finished.</summary>
 public sealed record AuditProgress(string Stage, int Done, int Total, string Message);
+
+/// <summary>One kind of model of an audit plan (<see cref="ForgettingAudit.Estimate"/>).</summary>
+/// <param name="Method">"original", "retrain" (the reference pool and the floor's second pool) or the unlearning method.</param>
+/// <param name="Pending">Models still to build.</param>
+/// <param name="Done">Models found in the pool cache.</param>
+/// <param name="SecondsEach">Estimated seconds per model.</param>
+/// <param name="Measured">Whether the estimate comes from recorded times (else <see cref="ForgettingAudit.UnknownSeconds"/>).</param>
+public sealed record AuditPlanRow(string Method, int Pending, int Done, double SecondsEach, bool Measured);
+
+/// <summary>What an audit still has to build and its estimated wall time (<c>iau audit --plan</c>).</summary>
+/// <param name="Rows">Per kind of model, in build order.</param>
+/// <param name="WallSeconds">Estimated wall seconds of the pending models on <paramref name="Workers"/> workers (scores not included).</param>
+/// <param name="Workers">Workers assumed.</param>
+public sealed record AuditPlan(IReadOnlyList<AuditPlanRow> Rows, double WallSeconds, int Workers)
+{
+    /// <summary>Models still to build.</summary>
+    public int Pending => Rows.Sum(r => r.Pending);
+
+    /// <summary>Pending models whose kind has no recorded time.</summary>
+    public int Unmeasured => Rows.Where(r => !r.Measured).Sum(r => r.Pending);
+}

@@ -36,11 +36,24 @@ public static class ForgettingAudit
     /// <summary>Name of the perfect-unlearning floor: a second pool of N retrained models (seeds N+1..2N).</summary>
     public const string RetrainFloor = "floor: retrain (second pool)";
 
+    /// <summary>Estimate of an audit model with no recorded time of its method, dataset and model.</summary>
+    public const double UnknownSeconds = 60;
+
+    /// <summary>The timing log's kind of an audit model's record (not "audit", the reproduction's audit cells).</summary>
+    private const string TimingKind = "audit-model";
+
     /// <summary>Name of the noise floor "original, no unlearning".</summary>
     public const string OriginalFloor = "floor: original (no unlearning)";
 
     /// <summary>Loads the dataset, makes the split and runs the audit (see the type remarks).</summary>
     public static AuditSummary Run(AuditOptions options, IProgress<AuditProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var data = Prepare(options);
+        return Run(options, data, progress, cancellationToken);
+    }
+
+    /// <summary>Loads the dataset and makes the audit's split (D_f, D_r, validation, test) on the runtime's device.</summary>
+    public static SplitData Prepare(AuditOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -51,8 +64,41 @@ public static class ForgettingAudit
             split = split.Limit(n, Math.Max(1, n / 4), dataset.Train.Labels, dataset.Info.Classes);
         }
 
-        using var data = SplitData.Create(dataset, split, IauRuntime.Device);
-        return Run(options, data, progress, cancellationToken);
+        return SplitData.Create(dataset, split, IauRuntime.Device);
+    }
+
+    /// <summary>
+    /// What the audit still has to build, and how long it should take on <see cref="AuditOptions.EffectiveWorkers"/>
+    /// workers (<c>iau audit --plan</c>). Every model an audit builds appends its time to the kit's timing log
+    /// (<see cref="TimingLog.Path"/>) under a signature of what determines its cost (dataset, model,
+    /// recipe, |D_r| and |D_f|, design, and the method with its settings); a pending model is estimated at the median of
+    /// the recorded models of its signature, else of its dataset, model and method, else
+    /// <see cref="UnknownSeconds"/> (counted as unmeasured). The wall time list-schedules the
+    /// trainings, then the unlearning runs (they need the originals), in run order on the workers; the recorded times were
+    /// measured with the workers of their own run, so an estimate for another worker count is rougher.
+    /// </summary>
+    public static AuditPlan Estimate(AuditOptions options, SplitData data)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        options.Validate();
+        var plan = new Plan(options, data);
+        var store = new PoolStore(options.OutDir);
+        var log = TimingLog.Read().Where(r => r.Kind == TimingKind).ToList();
+        var rows = new List<AuditPlanRow>();
+        var wall = 0.0;
+        foreach (var jobs in new[] { plan.TrainingJobs(store), plan.UnlearningJobs(store) })
+        {
+            var pending = jobs.Where(j => !j.Done()).ToList();
+            var each = jobs.Select(j => j.Method).Distinct().ToDictionary(m => m, m => TimingLog.MedianOf(
+                UnknownSeconds,
+                log.Where(r => r.Signature == plan.TimingSignature(m) && r.Method == m),
+                log.Where(r => r.Dataset == options.Dataset && r.Model == options.Model && r.Method == m)));
+            wall += TimingLog.Makespan(pending.Select(j => each[j.Method].Seconds), options.EffectiveWorkers);
+            rows.AddRange(each.Select(kv => new AuditPlanRow(kv.Key, pending.Count(j => j.Method == kv.Key), jobs.Count(j => j.Method == kv.Key && !pending.Contains(j)), kv.Value.Seconds, kv.Value.Measured)));
+        }
+
+        return new AuditPlan(rows, wall, options.EffectiveWorkers);
     }
 
     /// <summary>Runs the audit on prepared data (its forget set is D_f).</summary>
@@ -79,6 +125,7 @@ public static class ForgettingAudit
                 todo.Select(j => (Action<CancellationToken>)(ct =>
                 {
                     var seconds = j.Run(ct);
+                    TimingLog.Append(new CellTiming(plan.TimingSignature(j.Method), TimingKind, options.Dataset, options.Model, j.Method, string.Empty, seconds, options.EffectiveWorkers, Run: "audit"));
                     lock (gate)
                     {
                         done++;
@@ -229,7 +276,8 @@ public static class ForgettingAudit
     }
 
     /// <summary>A unit of work: trains or unlearns one model (or only an original's checkpoint).</summary>
-    private sealed record Job(string Name, bool CountsAsModel, Func<bool> Done, Func<CancellationToken, double> Run);
+    /// <summary>One model to build; <paramref name="Method"/>: "original", "retrain" or the unlearning method (its cost class).</summary>
+    private sealed record Job(string Name, string Method, bool CountsAsModel, Func<bool> Done, Func<CancellationToken, double> Run);
 
     /// <summary>The jobs and keys of one audit.</summary>
     private sealed class Plan
@@ -282,16 +330,16 @@ public static class ForgettingAudit
                 // The checkpoint is needed only while an unlearned model of it is missing (merged shards carry records only).
                 bool NeedsCheckpoint() => !File.Exists(OriginalCheckpoint(store, k)) && o.Methods.Where(m => !IsRetrain(m))
                     .Any(m => Owned.Where(j => (o.Design == PoolDesign.B ? j : 1) == k).Any(j => !store.Has(MethodKey(m, j))));
-                jobs.Add(new Job($"original {k}", record,
+                jobs.Add(new Job($"original {k}", "original", record,
                     () => !NeedsCheckpoint() && (!record || store.Has(OriginalRecordKey(k))),
                     ct => TrainOriginal(store, k, record, ct)));
             }
 
             foreach (var k in Owned)
             {
-                jobs.Add(new Job($"retrain {k}", true, () => store.Has(RetrainKey(k)), ct => TrainRetrain(store, k, RetrainKey(k), ct)));
+                jobs.Add(new Job($"retrain {k}", "retrain", true, () => store.Has(RetrainKey(k)), ct => TrainRetrain(store, k, RetrainKey(k), ct)));
                 var second = MethodKey("retrain", k);
-                jobs.Add(new Job($"retrain (floor) {o.Pool + k}", true, () => store.Has(second), ct => TrainRetrain(store, o.Pool + k, second, ct)));
+                jobs.Add(new Job($"retrain (floor) {o.Pool + k}", "retrain", true, () => store.Has(second), ct => TrainRetrain(store, o.Pool + k, second, ct)));
             }
 
             return jobs;
@@ -305,12 +353,17 @@ public static class ForgettingAudit
                 foreach (var m in o.Methods.Where(m => !IsRetrain(m)))
                 {
                     var key = MethodKey(m, k);
-                    jobs.Add(new Job($"{m} {k}", true, () => store.Has(key), ct => Unlearn(store, m, k, key, ct)));
+                    jobs.Add(new Job($"{m} {k}", m, true, () => store.Has(key), ct => Unlearn(store, m, k, key, ct)));
                 }
             }
 
             return jobs;
         }
+
+        /// <summary>What determines the cost of one model of <paramref name="method"/> (the timing log's signature).</summary>
+        public string TimingSignature(string method) => PoolKey.Of(
+            "audit-model", o.Dataset, o.Model, Json(recipe), data.Retain.Count.ToString(CultureInfo.InvariantCulture), data.Forget.Count.ToString(CultureInfo.InvariantCulture),
+            o.Design.ToString(), method, string.Join(',', o.MethodOptions?.GetValueOrDefault(method) ?? []));
 
         private static bool IsRetrain(string m) => m.Equals("retrain", StringComparison.OrdinalIgnoreCase);
 

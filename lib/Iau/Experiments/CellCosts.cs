@@ -2,27 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Iau.Runtime;
 
 namespace Iau.Experiments;
-
-/// <summary>One cell's measured wall time, as the timing log keeps it.</summary>
-/// <param name="Signature">Hash of the cell's spec without its seed list (equal across seeds).</param>
-/// <param name="Kind">Experiment.</param>
-/// <param name="Dataset">Dataset.</param>
-/// <param name="Model">Architecture.</param>
-/// <param name="Method">Method (or label) of the cell.</param>
-/// <param name="Variant">Variant of the cell.</param>
-/// <param name="Seconds">Wall seconds of the cell, including the shared models it was the first to need.</param>
-/// <param name="Workers">Workers of the run that measured it.</param>
-/// <param name="SharedSeconds">Of <paramref name="Seconds"/>, the time spent making (or waiting for) what several cells share:
-/// the dataset, splits, originals, Retrain, attack and reference models, the audit's pools (<see cref="SharedWork"/>).
-/// 0 in records written before it was kept.</param>
-/// <param name="Seed">The cell's seed (null in older records).</param>
-/// <param name="Run">Id of the reproduction run that measured it (null in older records, which are used only where no newer one exists).</param>
-/// <param name="Fresh">Whether no cell of the cell's lineage (experiment and seed) was done when the run started, so that the
-/// lineage made its shared models itself rather than finding them cached.</param>
-public sealed record CellTiming(string Signature, string Kind, string Dataset, string Model, string Method, string Variant, double Seconds, int Workers,
-    double SharedSeconds = 0, int? Seed = null, string? Run = null, bool Fresh = false);
 
 /// <summary>What is left of a profile and how long it should take (<c>iau reproduce --plan</c>).</summary>
 /// <param name="Pending">Cells still to run.</param>
@@ -58,46 +40,15 @@ public sealed class CellCosts
     /// <summary>Estimate of a cell with no recorded timing of its kind.</summary>
     public const double UnknownSeconds = 30;
 
-    private static readonly object Gate = new();
     private readonly List<CellTiming> records;
 
     private CellCosts(List<CellTiming> records) => this.records = records;
 
-    /// <summary>
-    /// The timing log: <c>$IAU_TIMINGS</c> if set, else <c>$XDG_CACHE_HOME/iau/timings.jsonl</c>, else
-    /// <c>~/.cache/iau/timings.jsonl</c>. One JSON line per cell; a damaged line is skipped.
-    /// </summary>
-    public static string LogPath =>
-        Environment.GetEnvironmentVariable("IAU_TIMINGS") is { Length: > 0 } p ? p
-        : Path.Combine(
-            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
-            "iau", "timings.jsonl");
+    /// <summary>The timing log's path (<see cref="TimingLog.Path"/>).</summary>
+    public static string LogPath => TimingLog.Path;
 
     /// <summary>The records of the timing log (none when it does not exist).</summary>
-    public static CellCosts Load()
-    {
-        var list = new List<CellTiming>();
-        var path = LogPath;
-        if (File.Exists(path))
-        {
-            foreach (var line in File.ReadLines(path))
-            {
-                try
-                {
-                    if (JsonSerializer.Deserialize<CellTiming>(line) is { Seconds: > 0 } t)
-                    {
-                        list.Add(t);
-                    }
-                }
-                catch (JsonException)
-                {
-                    // A line cut by a killed writer: skip it.
-                }
-            }
-        }
-
-        return new CellCosts(list);
-    }
+    public static CellCosts Load() => new([.. TimingLog.Read()]);
 
     /// <summary>Costs from the given records (tests).</summary>
     internal static CellCosts From(IEnumerable<CellTiming> records) => new([.. records]);
@@ -110,49 +61,21 @@ public sealed class CellCosts
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec with { Seeds = [] }))))[..16];
 
     /// <summary>Appends a cell's wall time to the log (best effort: a log that cannot be written is no error).</summary>
-    internal static void Record(Cell cell, double seconds, int workers, double sharedSeconds, string run, bool fresh)
-    {
-        var t = new CellTiming(Signature(cell.Spec), cell.Spec.Kind.ToString().ToLowerInvariant(), cell.Spec.Dataset, cell.Spec.Model, cell.Method, cell.Variant, seconds, workers,
-            Math.Min(sharedSeconds, seconds), cell.Seed, run, fresh);
-        try
-        {
-            lock (Gate)
-            {
-                var path = LogPath;
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                File.AppendAllText(path, JsonSerializer.Serialize(t) + "\n");
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Timings only steer the order and the plan; never fail a run over them.
-        }
-    }
+    internal static void Record(Cell cell, double seconds, int workers, double sharedSeconds, string run, bool fresh) =>
+        TimingLog.Append(new CellTiming(Signature(cell.Spec), cell.Spec.Kind.ToString().ToLowerInvariant(), cell.Spec.Dataset, cell.Spec.Model, cell.Method, cell.Variant, seconds, workers,
+            Math.Min(sharedSeconds, seconds), cell.Seed, run, fresh));
 
     /// <summary>The estimated own seconds of a cell (without the shared models), and whether any record of its kind existed.</summary>
     internal (double Seconds, bool Measured) Estimate(Cell cell)
     {
         var signature = Signature(cell.Spec);
         var kind = cell.Spec.Kind.ToString().ToLowerInvariant();
-        IEnumerable<CellTiming>[] levels =
-        [
+        return TimingLog.MedianOf(
+            UnknownSeconds,
             records.Where(r => r.Signature == signature && r.Method == cell.Method && r.Variant == cell.Variant),
             records.Where(r => r.Signature == signature && r.Method == cell.Method),
             records.Where(r => r.Kind == kind && r.Dataset == cell.Spec.Dataset && r.Model == cell.Spec.Model && r.Method == cell.Method),
-            records.Where(r => r.Kind == kind && r.Method == cell.Method),
-        ];
-        foreach (var level in levels)
-        {
-            var list = level.ToList();
-            var newer = list.Where(r => r.Run is not null).ToList();
-            var s = (newer.Count > 0 ? newer : list).Select(r => Math.Max(0, r.Seconds - r.SharedSeconds)).ToArray();
-            if (s.Length > 0)
-            {
-                return (Median(s), true);
-            }
-        }
-
-        return (UnknownSeconds, false);
+            records.Where(r => r.Kind == kind && r.Method == cell.Method));
     }
 
     /// <summary>
@@ -169,7 +92,7 @@ public sealed class CellCosts
             var sums = level.GroupBy(r => (r.Run, r.Signature, r.Seed)).Select(g => g.Sum(r => r.SharedSeconds)).ToArray();
             if (sums.Length > 0)
             {
-                return Median(sums);
+                return TimingLog.Median(sums);
             }
         }
 
@@ -179,26 +102,6 @@ public sealed class CellCosts
     /// <summary>The estimated seconds of a lineage's pending cells, with its shared models unless it was started before.</summary>
     internal double Lineage(IReadOnlyList<Cell> pending, bool started) =>
         pending.Sum(c => Estimate(c).Seconds) + (started || pending.Count == 0 ? 0 : SharedEstimate(pending[0].Spec));
-
-    private static double Median(double[] values)
-    {
-        Array.Sort(values);
-        var n = values.Length;
-        return n % 2 == 1 ? values[n / 2] : (values[(n / 2) - 1] + values[n / 2]) / 2;
-    }
-
-    /// <summary>Estimated wall time of groups run in the given order on <paramref name="workers"/> workers (each group on one worker).</summary>
-    internal static double Makespan(IEnumerable<double> groupSeconds, int workers)
-    {
-        var free = new double[Math.Max(1, workers)];
-        foreach (var g in groupSeconds)
-        {
-            var i = Array.IndexOf(free, free.Min());
-            free[i] += g;
-        }
-
-        return free.Max();
-    }
 
     /// <summary>Formats seconds as "12.3 min" or "1.25 h".</summary>
     public static string Format(double seconds) => seconds >= 5400

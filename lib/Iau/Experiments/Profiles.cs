@@ -6,10 +6,10 @@ namespace Iau.Experiments;
 /// <summary>
 /// The profiles. <c>smoke</c> checks the whole pipeline on tiny subsets (CI, notebook tests);
 /// <c>quick</c> is the default main job on Fashion-MNIST (LeNet5 and logistic regression, 5% forget,
-/// 3 seeds, every method, every experiment) sized for about half an hour on 2 cores — so originals and
-/// Retrain stop after a few epochs and the slow baselines run shortened (listed in each spec's method
+/// 3 seeds, every method, every experiment) sized for a laptop (its measured wall time is in environment.md, and
+/// <c>iau reproduce --plan</c> estimates it on the machine at hand) — so originals and Retrain stop after a few epochs and the slow baselines run shortened (listed in each spec's method
 /// options, and in the README); <c>paper</c> is the paper's grid for users with the datasets and a GPU;
-/// <c>fmnist-paper</c> runs the authors' protocol and full training recipe on Fashion-MNIST (hours on a CPU).
+/// <c>fmnist-paper</c> runs the authors' protocol and full training recipe on Fashion-MNIST (hours on a CPU; environment.md has the measured times).
 /// </summary>
 public static class Profiles
 {
@@ -37,7 +37,7 @@ public static class Profiles
     };
 
     /// <summary>The methods of the profiles' forgetting audit (beside the two floors: a second retrained pool, and the originals).</summary>
-    private static readonly string[] AuditMethods = ["iau", "ft", "neggrad+"];
+    private static readonly string[] AuditMethods = ["iau", "ft", "neggrad+", "random-step"];
 
     /// <summary>
     /// The stream of deletion requests (issue 21): 20 requests, each a random 0.5% of the training split — a tenth of the

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Iau.Data;
+using Iau.Runtime;
 using Iau.Training;
 using TorchSharp;
 
@@ -116,7 +117,7 @@ public static class Reproduction
 
         var workers = options.EffectiveWorkers;
         var lineages = Lineages(todo, costs, started);
-        var estimate = CellCosts.Makespan(lineages.Select(l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed)))), workers);
+        var estimate = TimingLog.Makespan(lineages.Select(l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed)))), workers);
         if (workers <= 1)
         {
             todo.ForEach(RunCell);
@@ -160,7 +161,7 @@ public static class Reproduction
             todo.Count,
             cells.Count - todo.Count,
             seconds.Values.Sum(),
-            CellCosts.Makespan(lineages.Select(l => seconds[l]), options.EffectiveWorkers),
+            TimingLog.Makespan(lineages.Select(l => seconds[l]), options.EffectiveWorkers),
             options.EffectiveWorkers,
             todo.Count(c => !costs.Estimate(c).Measured),
             [.. lineages.GroupBy(l => l[0].Spec.Name + "/" + l[0].Spec.ForgetSegment).Select(g => (g.Key, g.Sum(l => l.Count), g.Sum(l => seconds[l])))]);
