@@ -146,6 +146,7 @@ public class EpsilonScoreTests
         var examplesOnly = Bootstrap.Of(200, idx => idx.Average(i => all.Points[i]), 200, 1);
         var both = Bootstrap.OverModelsAndExamples(16, 16, ValuesOf, 100, 1);
         Assert.Equal(all.Forget, both.Value, 12);
+        Assert.True(both.Low < both.Value && both.Value < both.High, $"{both}"); // the repeats' bias is taken out
         Assert.Equal(both, Bootstrap.OverModelsAndExamples(16, 16, ValuesOf, 100, 1));
         Assert.NotEqual(both, Bootstrap.OverModelsAndExamples(16, 16, ValuesOf, 100, 2));
         Assert.True(both.High - both.Low > 2 * (examplesOnly.High - examplesOnly.Low),

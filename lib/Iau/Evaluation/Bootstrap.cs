@@ -48,6 +48,13 @@ public static class Bootstrap
     /// (independently, at their own sizes), recomputes the per-example values <paramref name="valuesOf"/>(pool rows,
     /// reference rows), then draws the examples with replacement and takes their mean. The interval then holds the noise
     /// of drawing other models as well as other examples. The value is the mean over all examples with all models.
+    /// <para>
+    /// Approximation, stated: a resampled pool repeats models (about a third of its draws are repeats), and a statistic
+    /// estimated from N models per side, such as the ε-score, reads repeats as a less spread pool and scores lower, so the
+    /// draws lie below the value (at N = 16 the audit's F drew a mean 0.05 below it, and the plain percentile interval
+    /// missed the value). The draws are therefore shifted by that bias, value − mean(draws), before their 2.5% and 97.5%
+    /// percentiles are taken: the interval is centred on the value and is as wide as the resampling spread.
+    /// </para>
     /// </summary>
     public static Interval OverModelsAndExamples(int poolModels, int referenceModels, Func<int[], int[], double[]> valuesOf, int samples, int seed)
     {
@@ -67,6 +74,12 @@ public static class Bootstrap
             }
 
             draws[b] = sum / values.Length;
+        }
+
+        var bias = value - draws.Average();
+        for (var b = 0; b < samples; b++)
+        {
+            draws[b] += bias;
         }
 
         Array.Sort(draws);

@@ -32,7 +32,7 @@ public static class EpsilonChart
             var style = styles[keys[i]];
             var capped = r.Epsilons.Count(e => e >= EpsilonScore.Cap);
             // Two-line tick labels keep the categories horizontal at paper width.
-            var label = (r.Name is ForgettingAudit.OriginalFloor or ForgettingAudit.RetrainFloor ? style.Label + " (floor)" : style.Label).Replace(" (floor)", "<br>(floor)", StringComparison.Ordinal);
+            var label = (r.Name is ForgettingAudit.OriginalFloor or ForgettingAudit.RetrainFloor ? style.Label + " (floor)" : style.Label).Replace(" (floor)", "<br>(floor)", StringComparison.Ordinal).Replace(" (control)", "<br>(control)", StringComparison.Ordinal);
             var name = capped == 0 ? label : string.Create(CultureInfo.InvariantCulture, $"{label}<br>{capped} at cap");
             return O(
                 ("type", "box"), ("name", name), ("legendgroup", keys[i]), ("showlegend", false),
