@@ -29,9 +29,8 @@ internal static class ReproduceCommand
         reproduce.SetAction(parse =>
         {
             var name = parse.GetValue(profile)!;
-            var p = Profiles.All.Any(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
-                ? Profiles.Get(name)
-                : throw new UsageException($"--profile {name}: unknown; use one of {string.Join(", ", Profiles.All.Select(x => x.Name))}.");
+            var p = Profiles.Find(name)
+                ?? throw new UsageException($"--profile {name}: unknown; use one of {string.Join(", ", Profiles.All.Select(x => x.Name))}.");
             var (index, count) = ParseShard(parse.GetValue(shard));
             Bounds.Workers(parse.GetValue(workers), "--workers", Bounds.Lifted);
             var outDir = parse.GetValue(output) ?? Path.Combine("results", p.Name);
@@ -73,8 +72,8 @@ internal static class ReproduceCommand
                 c.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"profile {p.Name}: {pl.Pending} cells to run, {pl.Done} done; estimated {CellCosts.Format(pl.WallSeconds)} on {pl.Workers} worker(s) ({CellCosts.Format(pl.CoreSeconds)} of work)"));
                 c.WriteLine(pl.Unmeasured == 0
-                    ? $"every estimate comes from recorded timings ({CellCosts.LogPath})"
-                    : $"{pl.Unmeasured} of {pl.Pending} cells have no recorded timing of their kind in {CellCosts.LogPath}; each counts {CellCosts.UnknownSeconds} s");
+                    ? $"every estimate comes from recorded timings ({TimingLog.Path})"
+                    : $"{pl.Unmeasured} of {pl.Pending} cells have no recorded timing of their kind in {TimingLog.Path}; each counts {CellCosts.UnknownSeconds} s");
                 return 0;
             }
 

@@ -101,7 +101,7 @@ public sealed class ReproductionTests : IDisposable
         var spec = new ExperimentSpec(ExperimentKind.Main, "fashion-mnist", "logreg", ["retrain", "ga"], [0], MaxEpochs: 1, TrainLimit: 180, ShadowEpochs: 1);
         var profile = new Profile("timed", "test", [spec]);
         var o = Options("timed");
-        List<CellTiming> Records() => [.. File.ReadLines(CellCosts.LogPath)
+        List<CellTiming> Records() => [.. File.ReadLines(Iau.Runtime.TimingLog.Path)
             .Select(l => System.Text.Json.JsonSerializer.Deserialize<CellTiming>(l)!)
             .Where(t => t.Signature == CellCosts.Signature(spec))];
 

@@ -186,9 +186,10 @@ public static class EpsilonScore
                 iq++;
             }
 
-            if (!seen[(ip * (neg.Length + 1)) + iq])
+            var rule = (ip * (neg.Length + 1)) + iq;
+            if (!seen[rule])
             {
-                seen[(ip * (neg.Length + 1)) + iq] = true;
+                seen[rule] = true;
                 Add(pos.Length - ip, pos.Length, neg.Length - iq, neg.Length, ref best);
             }
         }
@@ -235,9 +236,10 @@ public static class EpsilonScore
                 }
 
                 var (tp, fp) = (Math.Max(0, pr - pl), Math.Max(0, qr - ql));
-                if (!seen[(tp * (q.Length + 1)) + fp])
+                var rule = (tp * (q.Length + 1)) + fp;
+                if (!seen[rule])
                 {
-                    seen[(tp * (q.Length + 1)) + fp] = true;
+                    seen[rule] = true;
                     Add(tp, p.Length, fp, q.Length, ref best);
                 }
 

@@ -90,12 +90,20 @@ public static class ForgettingAudit
         foreach (var jobs in new[] { plan.TrainingJobs(store), plan.UnlearningJobs(store) })
         {
             var pending = jobs.Where(j => !j.Done()).ToList();
-            var each = jobs.Select(j => j.Method).Distinct().ToDictionary(m => m, m => TimingLog.MedianOf(
-                UnknownSeconds,
-                log.Where(r => r.Signature == plan.TimingSignature(m) && r.Method == m),
-                log.Where(r => r.Dataset == options.Dataset && r.Model == options.Model && r.Method == m)));
+            var each = jobs.Select(j => j.Method).Distinct().ToDictionary(m => m, m =>
+            {
+                var signature = plan.TimingSignature(m);
+                return TimingLog.MedianOf(
+                    UnknownSeconds,
+                    log.Where(r => r.Signature == signature && r.Method == m),
+                    log.Where(r => r.Dataset == options.Dataset && r.Model == options.Model && r.Method == m));
+            });
             wall += TimingLog.Makespan(pending.Select(j => each[j.Method].Seconds), options.EffectiveWorkers);
-            rows.AddRange(each.Select(kv => new AuditPlanRow(kv.Key, pending.Count(j => j.Method == kv.Key), jobs.Count(j => j.Method == kv.Key && !pending.Contains(j)), kv.Value.Seconds, kv.Value.Measured)));
+            foreach (var (m, (seconds, measured)) in each)
+            {
+                var left = pending.Count(j => j.Method == m);
+                rows.Add(new AuditPlanRow(m, left, jobs.Count(j => j.Method == m) - left, seconds, measured));
+            }
         }
 
         return new AuditPlan(rows, wall, options.EffectiveWorkers);

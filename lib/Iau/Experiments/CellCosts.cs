@@ -19,7 +19,7 @@ public sealed record ReproductionPlan(int Pending, int Done, double CoreSeconds,
 
 /// <summary>
 /// The cost of cells, from the kit's own recorded timings on this machine: every cell a reproduction runs appends
-/// its wall time to a timing log (<see cref="LogPath"/>), split into its own work and the shared models it made or
+/// its wall time to a timing log (<see cref="TimingLog"/>), split into its own work and the shared models it made or
 /// waited for. A lineage (the cells of one experiment and seed) costs
 /// <code>
 /// Σ over its pending cells of own(cell)  +  shared(lineage) if none of its cells is done yet, else 0
@@ -43,9 +43,6 @@ public sealed class CellCosts
     private readonly List<CellTiming> records;
 
     private CellCosts(List<CellTiming> records) => this.records = records;
-
-    /// <summary>The timing log's path (<see cref="TimingLog.Path"/>).</summary>
-    public static string LogPath => TimingLog.Path;
 
     /// <summary>The records of the timing log (none when it does not exist).</summary>
     public static CellCosts Load() => new([.. TimingLog.Read()]);

@@ -56,10 +56,13 @@ public static class Profiles
     /// <summary>All profiles by name.</summary>
     public static IReadOnlyList<Profile> All => [Smoke, Quick, Paper, FmnistPaper];
 
+    /// <summary>The profile of that name (case-insensitive), or null.</summary>
+    public static Profile? Find(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The profile of that name.</summary>
     public static Profile Get(string name) =>
-        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown profile '{name}'. Known: {string.Join(", ", All.Select(p => p.Name))}.");
+        Find(name) ?? throw new ArgumentException($"Unknown profile '{name}'. Known: {string.Join(", ", All.Select(p => p.Name))}.");
 
     /// <summary>Tiny subsets, every experiment, one seed: the pipeline end to end in a few minutes.</summary>
     public static Profile Smoke { get; } = new(
