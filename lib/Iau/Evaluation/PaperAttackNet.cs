@@ -78,7 +78,7 @@ internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
     {
         var n = features.shape[0];
         using var targets = memberLabels.to(ScalarType.Float32);
-        using var optimizer = optim.Adam(parameters(), learningRate);
+        using var optimizer = OptimizerFactory.Create(OptimizerKind.Adam, parameters(), learningRate);
         train();
         for (var epoch = 0; epoch < epochs; epoch++)
         {

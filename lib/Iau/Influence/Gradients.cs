@@ -42,7 +42,7 @@ public static class Gradients
                 {
                     if (grads[i] is { IsInvalid: false } g)
                     {
-                        acc.Parts[i].add_(g.to(ScalarType.Float64));
+                        acc.Parts[i].add_(g.to(ScalarType.Float64), Training.KeptScalars.One);
                     }
                 }
             }

@@ -44,8 +44,8 @@ public static class Evaluator
                 scope.Attach(x);
                 scope.Attach(y);
                 var logits = model.call(x);
-                lossSum.add_(F.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
-                correct.add_(logits.argmax(1).eq(y).sum());
+                lossSum.add_(F.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64), KeptScalars.One);
+                correct.add_(logits.argmax(1).eq(y).sum(), KeptScalars.One);
             }
 
             var c = correct.item<long>();

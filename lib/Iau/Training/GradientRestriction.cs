@@ -48,7 +48,8 @@ public static class GradientRestriction
         }
 
         var penalty = Penalty(loss, parameters, createGraph: true);
-        return new GrLoss(loss + (alpha * penalty), loss, penalty);
+        using var weight = alpha.ToScalar(); // held: see KeptAliveOptimizers.cs
+        return new GrLoss(loss.add(penalty.mul(weight), KeptScalars.One), loss, penalty);
     }
 
     /// <summary>
@@ -69,7 +70,7 @@ public static class GradientRestriction
             }
 
             var norm = linalg.vector_norm(g);
-            sum = sum is null ? norm : sum + norm;
+            sum = sum is null ? norm : sum.add(norm, KeptScalars.One);
         }
 
         return sum ?? zeros([], dtype: loss.dtype, device: loss.device);
@@ -103,7 +104,7 @@ public static class GradientRestriction
                 {
                     if (g is not null && !g.IsInvalid)
                     {
-                        sq.add_(g.to(ScalarType.Float64).pow(2).sum());
+                        sq.add_(g.to(ScalarType.Float64).square().sum(), KeptScalars.One);
                     }
                 }
 

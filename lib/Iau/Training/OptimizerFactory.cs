@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 
 namespace Iau.Training;
@@ -14,15 +13,18 @@ public static class OptimizerFactory
         return Create(options.Optimizer, parameters, options.LearningRate, options.Momentum, options.WeightDecay);
     }
 
-    /// <summary>A fresh optimizer (no state); Adam uses β = (0.9, 0.999) and ε = 1e-8 like PyTorch.</summary>
+    /// <summary>
+    /// A fresh optimizer (no state); Adam uses β = (0.9, 0.999) and ε = 1e-8 like PyTorch. Both compute TorchSharp's
+    /// update with Scalars kept alive through each step (<see cref="KeptAliveAdam"/>).
+    /// </summary>
     public static OptimizerHelper Create(
         OptimizerKind kind, IEnumerable<Parameter> parameters, double learningRate, double momentum = 0, double weightDecay = 0)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         return kind switch
         {
-            OptimizerKind.Adam => torch.optim.Adam(parameters, lr: learningRate, weight_decay: weightDecay),
-            OptimizerKind.Sgd => torch.optim.SGD(parameters, learningRate, momentum: momentum, weight_decay: weightDecay),
+            OptimizerKind.Adam => new KeptAliveAdam(parameters, learningRate, weightDecay),
+            OptimizerKind.Sgd => new KeptAliveSgd(parameters, learningRate, momentum, weightDecay),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown optimizer."),
         };
     }

@@ -244,11 +244,12 @@ public sealed class Trainer
             optimizer.step();
             using (no_grad())
             {
-                lossSum.add_(loss.CrossEntropy.detach() * bx.shape[0]);
-                correct.add_(logits.argmax(1).eq(by).sum());
+                using var rows = bx.shape[0].ToScalar();
+                lossSum.add_(loss.CrossEntropy.detach().mul(rows), KeptScalars.One);
+                correct.add_(logits.argmax(1).eq(by).sum(), KeptScalars.One);
                 if (loss.Penalty is { } penalty)
                 {
-                    penaltySum.add_(penalty.detach());
+                    penaltySum.add_(penalty.detach(), KeptScalars.One);
                 }
             }
 
