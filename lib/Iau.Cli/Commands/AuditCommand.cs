@@ -27,6 +27,7 @@ internal static class AuditCommand
         var merge = new Option<string[]>("--merge") { Description = "Copy the pool records of these audit folders (shards) into --out first.", AllowMultipleArgumentsPerToken = true };
         var limit = new Option<int?>("--train-limit") { Description = "Use the first N training samples only." };
         var maxEpochs = new Option<int?>("--max-epochs") { Description = "Cap the recipe's epochs (paper: 200 with early stopping)." };
+        var noEarlyStopping = new Option<bool>("--no-early-stopping") { Description = "Train originals and retrained models for all --max-epochs epochs and keep the last weights (the recipe stops on validation accuracy, patience 10, and keeps the best): the regime in which the models memorise their training set." };
         var alpha = new Option<double>("--gr-alpha") { Description = "GR α of originals and retrained models (the paper trains IAU's original with 0.005).", DefaultValueFactory = _ => TrainingOptions.PaperGrAlpha };
         var ratio = new Option<double>("--forget-ratio") { Description = "Random forget fraction.", DefaultValueFactory = _ => 0.05 };
         var seed = new Option<int>("--seed") { Description = "Seed of the forget set.", DefaultValueFactory = _ => 0 };
@@ -38,7 +39,7 @@ internal static class AuditCommand
         var plan = new Option<bool>("--plan") { Description = "Build nothing: list the models still to build per kind and estimate the wall time from this machine's recorded model times (--merge is not done)." };
         var cmd = new Command("audit", "Per-example forgetting audit: pools of retrained, original and unlearned models; ε-score (NeurIPS 2023 challenge), U-LiRA, noise floors.")
         {
-            dataset, model, methods, pool, profile, design, shard, output, merge, limit, maxEpochs, alpha, ratio, seed, workers, option, noFigures, dataPath, noVerify, plan,
+            dataset, model, methods, pool, profile, design, shard, output, merge, limit, maxEpochs, noEarlyStopping, alpha, ratio, seed, workers, option, noFigures, dataPath, noVerify, plan,
         };
         cmd.SetAction(parse =>
         {
@@ -76,6 +77,16 @@ internal static class AuditCommand
             if ((parse.GetValue(maxEpochs) ?? (smoke ? 2 : null)) is int e)
             {
                 recipe = recipe with { MaxEpochs = e };
+            }
+
+            if (parse.GetValue(noEarlyStopping))
+            {
+                if (parse.GetValue(maxEpochs) is null)
+                {
+                    throw new UsageException("--no-early-stopping needs --max-epochs: without early stopping the recipe would train all 200 epochs.");
+                }
+
+                recipe = recipe with { Patience = null, RestoreBest = false };
             }
 
             var (index, count) = ReproduceCommand.ParseShard(parse.GetValue(shard));

@@ -46,4 +46,20 @@ public sealed class AuditProbeTests : IDisposable
         var line = CliProbe.Fails(CliRunner.Run(args), 1, record, "field Confidences", $"holds {count - 1} values", $"the forget set has {count} examples");
         Assert.Contains("delete it", line);
     }
+
+    [Fact]
+    public void No_early_stopping_needs_max_epochs_and_is_named_in_the_table()
+    {
+        CliProbe.Fails(CliRunner.Run("audit", "--no-early-stopping", "--out", tmp.File("a"), "--data-path", tmp.File("no-data")), 2, "--no-early-stopping needs --max-epochs");
+        Assert.False(Directory.Exists(tmp.File("a")));
+
+        var data = tmp.File("data");
+        CliProbe.WriteLearnable(data, train: 200, test: 40);
+        var output = tmp.File("audit");
+        var r = CliRunner.Run(
+            "audit", "--model", "logreg", "--methods", "ga", "--pool", "6", "--train-limit", "160", "--max-epochs", "2", "--no-early-stopping",
+            "--forget-ratio", "0.1", "--workers", "1", "--no-figures", "--out", output, "--data-path", data, "--no-verify", "--threads", "1");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("recipe 2 epochs, no early stopping", File.ReadAllText(Path.Combine(output, "audit.md")));
+    }
 }
