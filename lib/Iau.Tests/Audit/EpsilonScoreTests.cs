@@ -153,5 +153,30 @@ public class EpsilonScoreTests
             $"over models and examples {both}, over examples {examplesOnly}");
     }
 
+    /// <summary>
+    /// U-LiRA's AUC over the same kind of pools: drawing the target models as well as the examples widens its interval
+    /// over the examples-only one; the value is the AUC of all scores, and the draws are seeded.
+    /// </summary>
+    [Fact]
+    public void ULira_auc_bootstrap_over_targets_is_wider_than_over_examples_when_models_differ()
+    {
+        var rng = new Random(6);
+        double[][] Pool(double shift) => [.. Enumerable.Range(0, 16).Select(_ =>
+        {
+            var offset = 1.5 * Gauss(rng);
+            return Enumerable.Range(0, 200).Select(_ => shift + offset + (0.3 * Gauss(rng))).ToArray();
+        })];
+        var (pos, neg) = ULira.Scores(Pool(0.5), Pool(0));
+        double Auc(int[] e, int[] p, int[] q) => Iau.Evaluation.RocCurve.MannWhitneyAuc([.. e.SelectMany(i => p.Select(j => pos[i][j]))], [.. e.SelectMany(i => q.Select(j => neg[i][j]))]);
+        var examplesOnly = Bootstrap.Of(200, idx => Iau.Evaluation.RocCurve.MannWhitneyAuc([.. idx.SelectMany(i => pos[i])], [.. idx.SelectMany(i => neg[i])]), 100, 1);
+        var both = Bootstrap.OverExamplesAndTargets(200, 16, 16, Auc, 100, 1);
+        Assert.Equal(examplesOnly.Value, both.Value, 12);
+        Assert.True(both.Low < both.Value && both.Value < both.High, $"{both}");
+        Assert.Equal(both, Bootstrap.OverExamplesAndTargets(200, 16, 16, Auc, 100, 1));
+        Assert.NotEqual(both, Bootstrap.OverExamplesAndTargets(200, 16, 16, Auc, 100, 2));
+        Assert.True(both.High - both.Low > 2 * (examplesOnly.High - examplesOnly.Low),
+            $"over targets and examples {both}, over examples {examplesOnly}");
+    }
+
     private static double Gauss(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -186,9 +186,9 @@ public sealed class ForgettingAuditTests : IDisposable
     [Fact]
     public void The_reading_says_when_the_floors_do_not_separate_and_which_pools_lie_below_both()
     {
-        AuditRow Row(string name, double f, double halfWidth) => new(
-            name, 8, 8, new Interval(f, f - halfWidth, f + halfWidth), new Interval(f, f, f), new ULiraResult(0.5, 0.5, 0.01, 0.001, 16),
-            new Interval(0.5, 0.48, 0.52), 0.9, 0.88, 0.9, 1, [], "");
+        AuditRow Row(string name, double f, double halfWidth, double auc = 0.5) => new(
+            name, 8, 8, new Interval(f, f - halfWidth, f + halfWidth), new Interval(f, f, f), new ULiraResult(0.5, auc, 0.01, 0.001, 16),
+            new Interval(auc, auc - 0.02, auc + 0.02), 0.9, 0.88, 0.9, 1, [], "");
         var rows = new[]
         {
             Row(ForgettingAudit.RetrainFloor, 0.18, 0.004),
@@ -197,11 +197,17 @@ public sealed class ForgettingAuditTests : IDisposable
             Row("ft", 0.183, 0.004),
         };
         var reading = AuditReading.Sentences(rows);
-        Assert.StartsWith("The floors do not separate (the no-unlearning floor is not below the perfect one", reading[1], StringComparison.Ordinal);
+        Assert.StartsWith("The floors do not separate under F (the no-unlearning floor is not below the perfect one", reading[1], StringComparison.Ordinal);
+        Assert.EndsWith("Nor does U-LiRA (AUC 0.500 [0.480, 0.520] against 0.500 [0.480, 0.520]).", reading[1], StringComparison.Ordinal);
         Assert.Equal("ft: F = 0.183 [0.179, 0.187], not distinguishable from the floors; U-LiRA AUC 0.500 [0.480, 0.520].", reading[2]);
         Assert.StartsWith("iau: F = 0.146 [0.142, 0.150], below both floors", reading[3], StringComparison.Ordinal);
         Assert.DoesNotContain(reading, s => s.Contains("of the way", StringComparison.Ordinal));
         Assert.Throws<ArgumentException>(() => AuditReading.Sentences(rows[1..]));
+
+        // The originals below the perfect floor with overlapping intervals, and U-LiRA telling them apart.
+        var overlapping = AuditReading.Sentences([Row(ForgettingAudit.RetrainFloor, 0.18, 0.02), Row(ForgettingAudit.OriginalFloor, 0.15, 0.02, auc: 0.66)], modelsResampled: true);
+        Assert.StartsWith("The floors do not separate under F (the no-unlearning floor is below the perfect one, but their intervals overlap)", overlapping[1], StringComparison.Ordinal);
+        Assert.Contains("U-LiRA does tell them apart (AUC 0.660 [0.640, 0.680] against 0.500 [0.480, 0.520])", overlapping[1], StringComparison.Ordinal);
     }
 
     [Fact]

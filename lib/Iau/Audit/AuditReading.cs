@@ -11,7 +11,7 @@ namespace Iau.Audit;
 /// <item>Otherwise the audit cannot tell the original from retrained models, so it cannot judge forgetting: F only says
 /// whether an update moves the forget examples in a way retraining does not (F below both floors).</item>
 /// </list>
-/// F's intervals are over the models of both pools and the forget examples when the audit resampled the models
+/// F's and U-LiRA AUC's intervals are over the models of both pools and the forget examples when the audit resampled the models
 /// (<see cref="AuditOptions.ModelBootstrapSamples"/>); otherwise over forget examples with the models fixed, which leave
 /// out the noise of drawing other models, so that a difference that only just clears them is weak evidence.
 /// </summary>
@@ -32,7 +32,10 @@ public static class AuditReading
             FormattableString.Invariant($"Floors at N = {perfect.Models}: perfect unlearning (a second pool of retrained models) scores F = {perfect.Forget}, no unlearning (the originals) {none.Forget}; F is an estimate from N models per side, so even perfect unlearning scores well below 1, and F is read only against these floors."),
             separated
                 ? FormattableString.Invariant($"The floors separate: the audit sees what the originals hold of D_f (U-LiRA AUC {none.ULiraAuc} against the perfect floor's {perfect.ULiraAuc}), and a method's position between them says how much of it the method removes (0 = none, 1 = as retraining).")
-                : FormattableString.Invariant($"The floors do not separate (the no-unlearning floor is {(none.Forget.Value >= perfect.Forget.Value ? "not below" : "within the interval of")} the perfect one; U-LiRA AUC {none.ULiraAuc} against {perfect.ULiraAuc}): at this N and with these models the audit cannot tell the originals from retrained ones, so it cannot judge forgetting; a method's F only says whether its update moves the forget examples in a way retraining does not."),
+                : FormattableString.Invariant($"The floors do not separate under F (the no-unlearning floor is {(none.Forget.Value >= perfect.Forget.Value ? "not below the perfect one" : "below the perfect one, but their intervals overlap")}): at this N and with these models F cannot tell the originals from retrained ones, so it cannot judge forgetting; a method's F only says whether its update moves the forget examples in a way retraining does not. ")
+                    + (none.ULiraAuc.Low > perfect.ULiraAuc.High
+                        ? FormattableString.Invariant($"U-LiRA does tell them apart (AUC {none.ULiraAuc} against {perfect.ULiraAuc}): there its column reads forgetting, a method's AUC falling from the originals' towards the retrained pool's.")
+                        : FormattableString.Invariant($"Nor does U-LiRA (AUC {none.ULiraAuc} against {perfect.ULiraAuc}).")),
         };
         var lowFloor = Math.Min(perfect.Forget.Low, none.Forget.Low);
         foreach (var r in rows.Where(r => r != perfect && r != none && !double.IsNaN(r.Forget.Value)).OrderByDescending(r => r.Forget.Value))
@@ -56,7 +59,7 @@ public static class AuditReading
         }
 
         sentences.Add(modelsResampled
-            ? "F's intervals resample the models of both pools as well as the forget examples; U-LiRA's are over forget examples with the models fixed."
+            ? "The intervals resample the models of both pools as well as the forget examples (U-LiRA's its target models; its Gaussians stay fitted to the whole pools)."
             : "The intervals are over forget examples with the models fixed; they leave out the noise of drawing other models.");
         return sentences;
     }

@@ -61,7 +61,7 @@ public sealed record AuditSummary(
             $"Forgetting audit: {o.Dataset}/{o.Model}, |D_f| = {ForgetCount:N0} ({o.ForgetRatio:P0} random, seed {o.ForgetSeed}), |D_r| = {RetainCount:N0}, N = {o.Pool} per pool, design ({o.Design.ToString().ToLowerInvariant()}), recipe {(o.EffectiveTraining.Patience is null ? $"{o.EffectiveTraining.MaxEpochs} epochs, no early stopping" : $"≤{o.EffectiveTraining.MaxEpochs} epochs")} GR α {o.EffectiveTraining.GrAlpha:G3}.");
         sb.AppendLine();
         sb.AppendLine("F: the NeurIPS 2023 challenge's forget score (1 = as retraining); final = F·(RA_u/RA_r)·(TA_u/TA_r); U-LiRA: how well a per-example likelihood-ratio attack tells the pool from retrained models (0.5 = not at all). Brackets: 95% bootstrap intervals; " + (o.ModelBootstrapSamples > 0
-            ? FormattableString.Invariant($"F's and final's resample the models of both pools and the forget examples ({o.ModelBootstrapSamples} resamples, shifted onto the estimate: a resampled pool repeats models, which alone lowers F), U-LiRA's the forget examples with the models fixed.")
+            ? FormattableString.Invariant($"F's and final's resample the models of both pools and the forget examples ({o.ModelBootstrapSamples} resamples, shifted onto the estimate: a resampled pool repeats models, which alone lowers F), U-LiRA AUC's the forget examples and the target models of both pools (its Gaussians stay fitted to the whole pools).")
             : "over the forget examples, with the models fixed (they leave out the noise of drawing other models)."));
         sb.AppendLine();
         sb.AppendLine("| pool | N | F | final | U-LiRA acc | U-LiRA AUC | TPR@1% FPR | TPR@0.1% FPR | RA | TA | FA | s/model | note |");

@@ -227,12 +227,22 @@ public static class ForgettingAudit
         var final = new Interval(forget.Value * ratio, forget.Low * ratio, forget.High * ratio);
         var (pos, neg) = ULira.Scores(u, r);
         var ulira = ULira.FromScores(pos.SelectMany(x => x).ToList(), neg.SelectMany(x => x).ToList());
-        // The AUC's resamples sort N·|D_f| scores each: fewer of them (at most 200).
-        var auc = Bootstrap.Of(
-            examples,
-            idx => Iau.Evaluation.RocCurve.MannWhitneyAuc(idx.SelectMany(i => pos[i]).ToList(), idx.SelectMany(i => neg[i]).ToList()),
-            Math.Min(o.BootstrapSamples, 200),
-            o.BootstrapSeed + 1);
+        // The AUC's resamples sort N·|D_f| scores each: fewer of them (at most 200). With models resampled for F, the
+        // AUC's resamples draw the target models of both pools too (pos[i][j]: example i, unlearned model j).
+        var aucSamples = Math.Min(o.BootstrapSamples, 200);
+        var auc = o.ModelBootstrapSamples > 0
+            ? Bootstrap.OverExamplesAndTargets(
+                examples,
+                u.Length,
+                r.Length,
+                (ei, ui, ri) => Iau.Evaluation.RocCurve.MannWhitneyAuc([.. ei.SelectMany(i => ui.Select(j => pos[i][j]))], [.. ei.SelectMany(i => ri.Select(j => neg[i][j]))]),
+                aucSamples,
+                o.BootstrapSeed + 1)
+            : Bootstrap.Of(
+                examples,
+                idx => Iau.Evaluation.RocCurve.MannWhitneyAuc(idx.SelectMany(i => pos[i]).ToList(), idx.SelectMany(i => neg[i]).ToList()),
+                aucSamples,
+                o.BootstrapSeed + 1);
         var note = string.Join("; ", new[]
         {
             u.Skip(1).All(m => m.SequenceEqual(u[0])) ? "all models identical (a deterministic method under design a: ε = 50 by the challenge's rule)" : string.Empty,

@@ -86,6 +86,33 @@ public static class Bootstrap
         return new Interval(value, Percentile(draws, 0.025), Percentile(draws, 0.975));
     }
 
+    /// <summary>
+    /// Percentile bootstrap over crossed factors: every resample draws the examples, the target models of the pool and
+    /// those of the reference pool, each with replacement, and passes the drawn indices to <paramref name="statistic"/>
+    /// (examples, pool models, reference models). For a statistic of per-(model, example) scores, such as U-LiRA's AUC,
+    /// the interval then holds the noise of drawing other target models as well as other examples. Approximation,
+    /// stated: scores are not recomputed, so what the models enter beyond being targets (U-LiRA's fitted Gaussians)
+    /// stays fitted to the whole pools.
+    /// </summary>
+    public static Interval OverExamplesAndTargets(int examples, int poolModels, int referenceModels, Func<int[], int[], int[], double> statistic, int samples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(statistic);
+        static int[] All(int n) => [.. Enumerable.Range(0, n)];
+        var value = statistic(All(examples), All(poolModels), All(referenceModels));
+        var rng = new Random(seed);
+        int[] Draw(int n) => [.. Enumerable.Range(0, n).Select(_ => rng.Next(n))];
+        var draws = new double[samples];
+        for (var b = 0; b < samples; b++)
+        {
+            var e = Draw(examples);
+            var p = Draw(poolModels);
+            draws[b] = statistic(e, p, Draw(referenceModels));
+        }
+
+        Array.Sort(draws);
+        return new Interval(value, Percentile(draws, 0.025), Percentile(draws, 0.975));
+    }
+
     /// <summary>Linear-interpolated percentile of sorted values.</summary>
     internal static double Percentile(double[] sorted, double q)
     {
