@@ -208,6 +208,18 @@ public sealed class ForgettingAuditTests : IDisposable
         var overlapping = AuditReading.Sentences([Row(ForgettingAudit.RetrainFloor, 0.18, 0.02), Row(ForgettingAudit.OriginalFloor, 0.15, 0.02, auc: 0.66)], modelsResampled: true);
         Assert.StartsWith("The floors do not separate under F (the no-unlearning floor is below the perfect one, but their intervals overlap)", overlapping[1], StringComparison.Ordinal);
         Assert.Contains("U-LiRA does tell them apart (AUC 0.660 [0.640, 0.680] against 0.500 [0.480, 0.520])", overlapping[1], StringComparison.Ordinal);
+
+        // Separated floors: each method's place between them, ties named, and an update below the no-unlearning floor.
+        var separated = AuditReading.Sentences(
+        [
+            Row(ForgettingAudit.RetrainFloor, 0.20, 0.02), Row(ForgettingAudit.OriginalFloor, 0.13, 0.02),
+            Row("near-none", 0.14, 0.02), Row("between", 0.165, 0.005), Row("near-perfect", 0.19, 0.02), Row("away", 0.02, 0.005),
+        ]);
+        Assert.StartsWith("The floors separate", separated[1], StringComparison.Ordinal);
+        Assert.Equal("near-perfect: F = 0.190 [0.170, 0.210], 0.86 of the way from no to perfect unlearning, its interval overlapping the perfect floor's (a tie with retraining); U-LiRA AUC 0.500 [0.480, 0.520].", separated[2]);
+        Assert.Contains("0.50 of the way from no to perfect unlearning, its interval between the floors'", separated[3], StringComparison.Ordinal);
+        Assert.Contains("0.14 of the way from no to perfect unlearning, its interval overlapping the no-unlearning floor's (a tie with no unlearning)", separated[4], StringComparison.Ordinal);
+        Assert.StartsWith("away: F = 0.020 [0.015, 0.025], below the no-unlearning floor", separated[5], StringComparison.Ordinal);
     }
 
     [Fact]

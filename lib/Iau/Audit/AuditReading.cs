@@ -41,10 +41,21 @@ public static class AuditReading
         foreach (var r in rows.Where(r => r != perfect && r != none && !double.IsNaN(r.Forget.Value)).OrderByDescending(r => r.Forget.Value))
         {
             string where;
-            if (separated)
+            if (separated && r.Forget.High < none.Forget.Low)
+            {
+                where = "below the no-unlearning floor: its update is detectable (it moves the forget examples in a way retraining does not)";
+            }
+            else if (separated)
             {
                 var position = (r.Forget.Value - none.Forget.Value) / (perfect.Forget.Value - none.Forget.Value);
-                where = FormattableString.Invariant($"{position:F2} of the way from no to perfect unlearning") + (r.Forget.High >= perfect.Forget.Low ? ", its interval overlapping the perfect floor's" : string.Empty);
+                var (likeNone, likePerfect) = (r.Forget.Low <= none.Forget.High, r.Forget.High >= perfect.Forget.Low);
+                where = FormattableString.Invariant($"{position:F2} of the way from no to perfect unlearning") + (likeNone, likePerfect) switch
+                {
+                    (true, true) => ", its interval overlapping both floors' (a tie with either)",
+                    (true, false) => ", its interval overlapping the no-unlearning floor's (a tie with no unlearning)",
+                    (false, true) => ", its interval overlapping the perfect floor's (a tie with retraining)",
+                    _ => ", its interval between the floors'",
+                };
             }
             else if (r.Forget.High < lowFloor)
             {
