@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Iau.Data;
 using Iau.Evaluation;
@@ -32,7 +30,7 @@ internal static class UnlearnStream
     internal sealed record Request(int Line, int[] Ids)
     {
         /// <summary>SHA-256 of the ids as given (16 hex chars): what the state records of an answered request.</summary>
-        public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(",", Ids))))[..16];
+        public string Hash => Iau.Runtime.ShortHash.Of(string.Join(",", Ids));
     }
 
     /// <summary>What was done at one request.</summary>

@@ -9,6 +9,25 @@ public class DataSplitTests
     private static DataSplit Make(SplitOptions o) => DataSplit.Create("toy", "fp", Labels, 200, 10, o);
 
     [Fact]
+    public void Standard_split_holds_out_a_fifth_and_limits_to_n_and_a_quarter_of_n()
+    {
+        using var tmp = new TempDir();
+        FakeFashionMnist.Write(tmp.Path, train: 400, test: 20);
+        var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(Path: tmp.Path, AllowDownload: false, VerifyChecksums: false));
+        var forget = ForgetRequest.ByRatio(0.1, 3);
+        var full = DataSplit.Standard(data, 1, forget, trainLimit: null);
+        var created = DataSplit.Create(data, new SplitOptions(1, 0.2, forget));
+        Assert.Equal(created.Train, full.Train);
+        Assert.Equal(created.Valid, full.Valid);
+        Assert.Equal(created.Forget, full.Forget);
+        Assert.Equal((320, 80, 32), (full.Train.Length, full.Valid.Length, full.Forget.Length));
+        var limited = DataSplit.Standard(data, 1, forget, trainLimit: 100);
+        Assert.Equal((100, 25, 10), (limited.Train.Length, limited.Valid.Length, limited.Forget.Length));
+        Assert.Equal(full.Train[..100], limited.Train);
+        Assert.Equal(full.Valid[..25], limited.Valid);
+    }
+
+    [Fact]
     public void Same_seed_same_split_and_different_seed_different_split()
     {
         var a = Make(new SplitOptions(Seed: 3, Forget: ForgetRequest.ByRatio(0.1, 7)));

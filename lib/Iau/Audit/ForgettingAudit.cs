@@ -58,12 +58,7 @@ public static class ForgettingAudit
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var dataset = DatasetLoader.Load(options.Dataset, options.Load);
-        var split = DataSplit.Create(dataset, new SplitOptions(options.SplitSeed, 0.2, ForgetRequest.ByRatio(options.ForgetRatio, options.ForgetSeed)));
-        if (options.TrainLimit is int n)
-        {
-            split = split.Limit(n, Math.Max(1, n / 4), dataset.Train.Labels, dataset.Info.Classes);
-        }
-
+        var split = DataSplit.Standard(dataset, options.SplitSeed, ForgetRequest.ByRatio(options.ForgetRatio, options.ForgetSeed), options.TrainLimit);
         return SplitData.Create(dataset, split, IauRuntime.Device);
     }
 

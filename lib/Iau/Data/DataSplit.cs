@@ -176,6 +176,18 @@ public sealed record DataSplit(
         }
     }
 
+    /// <summary>
+    /// The split every experiment, the tuner and the audit make: the paper's 20% of the official training set for
+    /// validation, then, with <paramref name="trainLimit"/> n, the first n training and n/4 validation rows (the
+    /// forget set re-chosen inside them by the same request).
+    /// </summary>
+    public static DataSplit Standard(LoadedDataset data, int seed, ForgetRequest forget, int? trainLimit)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var split = Create(data, new SplitOptions(seed, 0.2, forget));
+        return trainLimit is int n ? split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes) : split;
+    }
+
     /// <summary>Makes the split of a loaded dataset.</summary>
     public static DataSplit Create(LoadedDataset data, SplitOptions options) =>
         Create(data.Info.Name, data.Fingerprint, data.Train.Labels, data.Test.Count, data.Info.Classes, options);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Iau.Runtime;
 
@@ -55,7 +53,7 @@ public sealed class CellCosts
 
     /// <summary>The spec of a cell without its seeds, hashed: equal for every seed of one experiment.</summary>
     internal static string Signature(ExperimentSpec spec) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec with { Seeds = [] }))))[..16];
+        Runtime.ShortHash.Of(JsonSerializer.Serialize(spec with { Seeds = [] }));
 
     /// <summary>Appends a cell's wall time to the log (best effort: a log that cannot be written is no error).</summary>
     internal static void Record(Cell cell, double seconds, int workers, double sharedSeconds, string run, bool fresh) =>

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Iau.Data;
 using Iau.Evaluation;
@@ -251,13 +249,7 @@ internal sealed class ExperimentContext : IDisposable
         return splits.Get(key, () =>
         {
             var data = Dataset(spec);
-            var split = DataSplit.Create(data, new SplitOptions(splitSeed, 0.2, forget));
-            if (spec.TrainLimit is int n)
-            {
-                split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
-            }
-
-            return SplitData.Create(data, split, options.Device);
+            return SplitData.Create(data, DataSplit.Standard(data, splitSeed, forget, spec.TrainLimit), options.Device);
         });
     }
 
@@ -421,7 +413,7 @@ internal sealed class ExperimentContext : IDisposable
 
     internal static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 
-    internal static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+    internal static string ShortHash(string s) => Runtime.ShortHash.Of(s);
 }
 
 /// <summary>A cache whose value per key is made once, by the first thread that asks; others wait for it.</summary>

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Iau.Data;
 using Iau.Runtime;
@@ -292,7 +290,7 @@ public static class Reproduction
                 kit = Checkpoint.KitVersion,
                 cellOptions,
             });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+        return Runtime.ShortHash.Of(json);
     }
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);

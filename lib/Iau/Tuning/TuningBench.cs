@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Iau.Data;
 using Iau.Evaluation;
@@ -87,7 +85,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
         };
     }
 
-    private static string ShortHash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+    private static string ShortHash(string s) => Runtime.ShortHash.Of(s);
 
     private SeedState State(int seed, CancellationToken cancellationToken)
     {
@@ -98,11 +96,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
 
         var data = Dataset;
         var forget = spec.ForgetClass is int k ? ForgetRequest.ByClass(k) : ForgetRequest.ByRatio(spec.ForgetRatio, seed);
-        var split = DataSplit.Create(data, new SplitOptions(seed, 0.2, forget));
-        if (spec.TrainLimit is int n)
-        {
-            split = split.Limit(n, Math.Max(1, n / 4), data.Train.Labels, data.Info.Classes);
-        }
+        var split = DataSplit.Standard(data, seed, forget, spec.TrainLimit);
 
         var splitData = SplitData.Create(data, split, device);
         var recipe = TrainingOptions.Paper with { GrAlpha = 0.005, MaxEpochs = spec.MaxEpochs, Patience = 10, Seed = seed };

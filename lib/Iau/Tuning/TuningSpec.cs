@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Iau.Unlearning;
 
 namespace Iau.Tuning;
@@ -113,5 +111,5 @@ public sealed record TuningSpec(
         (FixedOptions.Count > 0 ? "\nfixed=" + string.Join(';', FixedOptions) : string.Empty);
 
     /// <summary>SHA-256 of <see cref="Identity"/>, hex, 16 characters.</summary>
-    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Identity())))[..16];
+    public string Hash() => Runtime.ShortHash.Of(Identity());
 }
