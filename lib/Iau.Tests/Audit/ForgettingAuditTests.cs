@@ -117,6 +117,7 @@ public sealed class ForgettingAuditTests : IDisposable
 
         var logged = File.ReadLines(Iau.Runtime.TimingLog.Path).Where(l => l.Contains("\"audit-model\"", StringComparison.Ordinal)).ToList();
         Assert.True(logged.Count >= 32, $"{logged.Count} audit-model records in the timing log");
+        Assert.All(logged, l => Assert.Contains("\"Work\":", l, StringComparison.Ordinal));
     }
 
     [Fact]

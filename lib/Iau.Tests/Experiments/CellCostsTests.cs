@@ -9,6 +9,19 @@ public sealed class CellCostsTests
     private static readonly ExperimentSpec Spec = new(ExperimentKind.Main, "fashion-mnist", "lenet5", ["retrain", "iau", "fisher"], [0, 1]);
 
     [Fact]
+    public void An_audit_model_without_records_of_its_settings_is_scaled_by_work_from_other_settings()
+    {
+        CellTiming Rec(string sig, double seconds, double? work, double shared = 0) =>
+            new(sig, "audit-model", "fashion-mnist", "lenet5", "ft", string.Empty, seconds, 2, SharedSeconds: shared, Run: "audit", Work: work);
+        CellTiming[] exact = [Rec("a", 4, 100), Rec("a", 6, 100)];
+        CellTiming[] similar = [Rec("b", 10, 1000), Rec("c", 30, 2000, shared: 10), Rec("d", 99, null)];
+        Assert.Equal((5.0, true), Iau.Runtime.TimingLog.ScaledMedianOf(60, 100, exact, similar)); // its own signature first
+        Assert.Equal((50.0, true), Iau.Runtime.TimingLog.ScaledMedianOf(60, 5000, [], similar)); // 0.01 s per unit of work, own time (30 − 10 over 2,000)
+        Assert.Equal((99.0, true), Iau.Runtime.TimingLog.ScaledMedianOf(60, 5000, [], [Rec("d", 99, null)])); // older records without a work size: as they are
+        Assert.Equal((60.0, false), Iau.Runtime.TimingLog.ScaledMedianOf(60, 5000, [], []));
+    }
+
+    [Fact]
     public void Estimates_take_the_median_of_the_most_specific_records()
     {
         var sig = CellCosts.Signature(Spec);

@@ -66,8 +66,9 @@ public static class ForgettingAudit
     /// What the audit still has to build, and how long it should take on <see cref="AuditOptions.EffectiveWorkers"/>
     /// workers (<c>iau audit --plan</c>). Every model an audit builds appends its time to the kit's timing log
     /// (<see cref="TimingLog.Path"/>) under a signature of what determines its cost (dataset, model,
-    /// recipe, |D_r| and |D_f|, design, and the method with its settings); a pending model is estimated at the median of
-    /// the recorded models of its signature, else of its dataset, model and method, else
+    /// recipe, |D_r| and |D_f|, design, and the method with its settings) and its work size (training samples × epochs);
+    /// a pending model is estimated at the median of the recorded models of its signature, else at the median time per
+    /// unit of work of its dataset, model and method under other settings, scaled to its own work size, else
     /// <see cref="UnknownSeconds"/> (counted as unmeasured). The wall time list-schedules the
     /// trainings, then the unlearning runs (they need the originals), in run order on the workers; the recorded times were
     /// measured with the workers of their own run, so an estimate for another worker count is rougher.
@@ -88,8 +89,9 @@ public static class ForgettingAudit
             var each = jobs.Select(j => j.Method).Distinct().ToDictionary(m => m, m =>
             {
                 var signature = plan.TimingSignature(m);
-                return TimingLog.MedianOf(
+                return TimingLog.ScaledMedianOf(
                     UnknownSeconds,
+                    plan.Work(m),
                     log.Where(r => r.Signature == signature && r.Method == m),
                     log.Where(r => r.Dataset == options.Dataset && r.Model == options.Model && r.Method == m));
             });
@@ -128,7 +130,7 @@ public static class ForgettingAudit
                 todo.Select(j => (Action<CancellationToken>)(ct =>
                 {
                     var seconds = j.Run(ct);
-                    TimingLog.Append(new CellTiming(plan.TimingSignature(j.Method), TimingKind, options.Dataset, options.Model, j.Method, string.Empty, seconds, options.EffectiveWorkers, Run: "audit"));
+                    TimingLog.Append(new CellTiming(plan.TimingSignature(j.Method), TimingKind, options.Dataset, options.Model, j.Method, string.Empty, seconds, options.EffectiveWorkers, Run: "audit", Work: plan.Work(j.Method)));
                     lock (gate)
                     {
                         done++;
@@ -377,6 +379,25 @@ public static class ForgettingAudit
         public string TimingSignature(string method) => PoolKey.Of(
             "audit-model", o.Dataset, o.Model, Json(recipe), data.Retain.Count.ToString(CultureInfo.InvariantCulture), data.Forget.Count.ToString(CultureInfo.InvariantCulture),
             o.Design.ToString(), method, string.Join(',', o.MethodOptions?.GetValueOrDefault(method) ?? []));
+
+        /// <summary>
+        /// The work size of one model of <paramref name="method"/> for the timing log: training samples × epochs — the
+        /// originals' D_r ∪ D_f and the retrained models' D_r times the recipe's epoch cap; an unlearning method's
+        /// D_r ∪ D_f times its <c>epochs</c> setting (given, else declared default; 1 for a method without one).
+        /// </summary>
+        public double Work(string method)
+        {
+            var all = data.Retain.Count + data.Forget.Count;
+            if (method.Equals("original", StringComparison.OrdinalIgnoreCase) || IsRetrain(method))
+            {
+                return (IsRetrain(method) ? data.Retain.Count : all) * (double)recipe.MaxEpochs;
+            }
+
+            var given = (o.MethodOptions?.GetValueOrDefault(method) ?? []).Select(s => s.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim() == "epochs");
+            var declared = UnlearningMethods.All.FirstOrDefault(e => e.Name.Equals(method, StringComparison.OrdinalIgnoreCase))?.Declaration?.Options.FirstOrDefault(x => x.Key == "epochs")?.Default;
+            var epochs = double.TryParse(given?[1] ?? declared, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e > 0 ? e : 1;
+            return all * epochs;
+        }
 
         private static bool IsRetrain(string m) => m.Equals("retrain", StringComparison.OrdinalIgnoreCase);
 

@@ -18,8 +18,11 @@ namespace Iau.Runtime;
 /// <param name="Run">Id of the run that measured it (null in older records, which are used only where no newer one exists).</param>
 /// <param name="Fresh">Whether no cell of the cell's lineage (experiment and seed) was done when the run started, so that the
 /// lineage made its shared models itself rather than finding them cached.</param>
+/// <param name="Work">The size its time is taken to grow with (an audit model: training samples × epochs), so that a
+/// record of other settings of the same method can be scaled (<see cref="TimingLog.ScaledMedianOf"/>); null in older
+/// records and in cells.</param>
 public sealed record CellTiming(string Signature, string Kind, string Dataset, string Model, string Method, string Variant, double Seconds, int Workers,
-    double SharedSeconds = 0, int? Seed = null, string? Run = null, bool Fresh = false);
+    double SharedSeconds = 0, int? Seed = null, string? Run = null, bool Fresh = false, double? Work = null);
 
 /// <summary>
 /// The kit's own timings on this machine, one JSON line per measured cell or audit model, from which runs are ordered
@@ -79,6 +82,24 @@ public static class TimingLog
         {
             // Never fail a run over its timing.
         }
+    }
+
+    /// <summary>
+    /// The median own time of <paramref name="exact"/> (records of the same signature); without any, the median own time
+    /// per unit of <see cref="CellTiming.Work"/> of <paramref name="similar"/> (the same method under other settings)
+    /// times <paramref name="work"/>; without any record there that has a work size, their plain median; else
+    /// <paramref name="fallback"/> (not measured). Approximation, stated: a model's time is taken to grow in proportion to
+    /// its work size (training samples × epochs), which leaves out fixed costs and early stopping.
+    /// </summary>
+    internal static (double Seconds, bool Measured) ScaledMedianOf(double fallback, double work, IEnumerable<CellTiming> exact, IEnumerable<CellTiming> similar)
+    {
+        var others = similar.ToList();
+        var scaled = others.Where(r => r.Work is > 0).Select(r => r with
+        {
+            Seconds = r.Seconds / r.Work!.Value * work,
+            SharedSeconds = r.SharedSeconds / r.Work!.Value * work,
+        });
+        return MedianOf(fallback, exact, scaled, others);
     }
 
     /// <summary>
