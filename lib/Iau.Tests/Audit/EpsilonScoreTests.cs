@@ -134,13 +134,8 @@ public class EpsilonScoreTests
     public void Bootstrap_over_models_is_wider_than_over_examples_when_models_differ_and_is_seeded()
     {
         var rng = new Random(5);
-        double[][] Pool(double shift) => [.. Enumerable.Range(0, 16).Select(_ =>
-        {
-            var offset = 1.5 * Gauss(rng);
-            return Enumerable.Range(0, 200).Select(_ => shift + offset + (0.3 * Gauss(rng))).ToArray();
-        })];
-        var u = Pool(0.5);
-        var r = Pool(0);
+        var u = NoisyPool(rng, 0.5);
+        var r = NoisyPool(rng, 0);
         double[] ValuesOf(int[] ui, int[] ri) => EpsilonScore.Compute([.. ui.Select(i => u[i])], [.. ri.Select(i => r[i])]).Points;
         var all = EpsilonScore.Compute(u, r);
         var examplesOnly = Bootstrap.Of(200, idx => idx.Average(i => all.Points[i]), 200, 1);
@@ -161,12 +156,7 @@ public class EpsilonScoreTests
     public void ULira_auc_bootstrap_over_targets_is_wider_than_over_examples_when_models_differ()
     {
         var rng = new Random(6);
-        double[][] Pool(double shift) => [.. Enumerable.Range(0, 16).Select(_ =>
-        {
-            var offset = 1.5 * Gauss(rng);
-            return Enumerable.Range(0, 200).Select(_ => shift + offset + (0.3 * Gauss(rng))).ToArray();
-        })];
-        var (pos, neg) = ULira.Scores(Pool(0.5), Pool(0));
+        var (pos, neg) = ULira.Scores(NoisyPool(rng, 0.5), NoisyPool(rng, 0));
         double Auc(int[] e, int[] p, int[] q) => Iau.Evaluation.RocCurve.MannWhitneyAuc([.. e.SelectMany(i => p.Select(j => pos[i][j]))], [.. e.SelectMany(i => q.Select(j => neg[i][j]))]);
         var examplesOnly = Bootstrap.Of(200, idx => Iau.Evaluation.RocCurve.MannWhitneyAuc([.. idx.SelectMany(i => pos[i])], [.. idx.SelectMany(i => neg[i])]), 100, 1);
         var both = Bootstrap.OverExamplesAndTargets(200, 16, 16, Auc, 100, 1);
@@ -177,6 +167,13 @@ public class EpsilonScoreTests
         Assert.True(both.High - both.Low > 2 * (examplesOnly.High - examplesOnly.Low),
             $"over targets and examples {both}, over examples {examplesOnly}");
     }
+
+    /// <summary>16 models × 200 examples: a per-model offset (model noise, sd 1.5) plus per-example noise (sd 0.3).</summary>
+    private static double[][] NoisyPool(Random rng, double shift) => [.. Enumerable.Range(0, 16).Select(_ =>
+    {
+        var offset = 1.5 * Gauss(rng);
+        return Enumerable.Range(0, 200).Select(_ => shift + offset + (0.3 * Gauss(rng))).ToArray();
+    })];
 
     private static double Gauss(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
