@@ -393,9 +393,9 @@ public static class ForgettingAudit
                 return (IsRetrain(method) ? data.Retain.Count : all) * (double)recipe.MaxEpochs;
             }
 
-            var given = (o.MethodOptions?.GetValueOrDefault(method) ?? []).Select(s => s.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim() == "epochs");
+            var given = MethodSettings.Parse(o.MethodOptions?.GetValueOrDefault(method) ?? []).Values.GetValueOrDefault("epochs");
             var declared = UnlearningMethods.All.FirstOrDefault(e => e.Name.Equals(method, StringComparison.OrdinalIgnoreCase))?.Declaration?.Options.FirstOrDefault(x => x.Key == "epochs")?.Default;
-            var epochs = double.TryParse(given?[1] ?? declared, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e > 0 ? e : 1;
+            var epochs = double.TryParse(given ?? declared, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e > 0 ? e : 1;
             return all * epochs;
         }
 

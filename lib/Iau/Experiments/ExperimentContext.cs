@@ -4,6 +4,7 @@ using System.Text.Json;
 using Iau.Data;
 using Iau.Evaluation;
 using Iau.Models;
+using Iau.Runtime;
 using Iau.Training;
 using Iau.Unlearning;
 using TorchSharp;
@@ -274,7 +275,7 @@ internal sealed class ExperimentContext : IDisposable
         var data = Split(spec, seed);
         seed = spec.TrainingSeed(seed);
         var recipe = Recipe(spec, seed, alpha);
-        var hash = ShortHash($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
+        var hash = ShortHash.Of($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
         var path = Path.Combine(CacheDir, $"original-{spec.Model}-{hash}.ckpt");
         return models.Get(path, () =>
         {
@@ -293,7 +294,7 @@ internal sealed class ExperimentContext : IDisposable
     /// seed) and, under the official protocol where that seed is shared, the cell's seed (Retrain's shuffling).
     /// </summary>
     private string RetrainKey(ExperimentSpec spec, int seed, SplitData data, double alpha) =>
-        ShortHash($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, spec.TrainingSeed(seed), alpha))}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"
+        ShortHash.Of($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, spec.TrainingSeed(seed), alpha))}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"
             + (spec.Protocol == Protocol.Kit ? string.Empty : Invariant($"/{spec.Protocol}/seed={seed}")));
 
     /// <summary>Retrain on D_r with the original's recipe, cached on disk (the seconds are kept in its metrics).</summary>
@@ -333,7 +334,7 @@ internal sealed class ExperimentContext : IDisposable
         var original = Original(spec, seed, alpha);
         var recipe = Recipe(spec, spec.TrainingSeed(seed), alpha);
         var keys = Enumerable.Range(0, spec.ReferenceModels)
-            .Select(k => ShortHash($"reference/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(recipe)}/{ReferenceSeed + k}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"))
+            .Select(k => ShortHash.Of($"reference/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(recipe)}/{ReferenceSeed + k}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"))
             .ToList();
         return rmiaReferences.Get(string.Join("+", keys), () =>
         {
@@ -381,7 +382,7 @@ internal sealed class ExperimentContext : IDisposable
         var shadowOptions = spec.Mia == MiaPreset.Paper
             ? ShadowAttackOptions.Paper(ShadowAttackOptions.PaperShadowTraining with { MaxEpochs = spec.ShadowEpochs, Seed = seed })
             : new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
-        var hash = ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
+        var hash = ShortHash.Of($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
         var path = Path.Combine(CacheDir, $"shadow-{spec.Model}-{hash}.bin");
         return attacks.Get(path, () =>
         {
@@ -412,8 +413,6 @@ internal sealed class ExperimentContext : IDisposable
     }
 
     internal static string Invariant(FormattableString s) => FormattableString.Invariant(s);
-
-    internal static string ShortHash(string s) => Runtime.ShortHash.Of(s);
 }
 
 /// <summary>A cache whose value per key is made once, by the first thread that asks; others wait for it.</summary>

@@ -27,7 +27,6 @@ internal sealed class KeptAliveAdam(IEnumerable<Parameter> parameters, double le
         var beta2 = options.beta2!.Value;
         var weightDecay = options.weight_decay!.Value;
         var lr = options.LearningRate!.Value;
-        using var one = 1.ToScalar();
         using var beta1Scalar = beta1.ToScalar();
         using var beta1Rest = (1 - beta1).ToScalar();
         using var beta2Scalar = beta2.ToScalar();
@@ -54,7 +53,7 @@ internal sealed class KeptAliveAdam(IEnumerable<Parameter> parameters, double le
             state.exp_avg.mul_(beta1Scalar).add_(grad, beta1Rest);
             state.exp_avg_sq.mul_(beta2Scalar).addcmul_(grad, grad.conj(), beta2Rest);
             using var sqrtCorrection2 = Math.Sqrt(biasCorrection2).ToScalar();
-            var denom = state.exp_avg_sq.sqrt().div(sqrtCorrection2).add_(eps, one);
+            var denom = state.exp_avg_sq.sqrt().div(sqrtCorrection2).add_(eps, KeptScalars.One);
             using var stepSize = (-(lr / biasCorrection1)).ToScalar();
             param.addcdiv_(state.exp_avg, denom, stepSize);
         }

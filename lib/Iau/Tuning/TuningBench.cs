@@ -3,6 +3,7 @@ using Iau.Data;
 using Iau.Evaluation;
 using Iau.Experiments;
 using Iau.Models;
+using Iau.Runtime;
 using Iau.Training;
 using Iau.Unlearning;
 using TorchSharp;
@@ -85,8 +86,6 @@ public sealed class TuningBench : ITuningBench, IDisposable
         };
     }
 
-    private static string ShortHash(string s) => Runtime.ShortHash.Of(s);
-
     private SeedState State(int seed, CancellationToken cancellationToken)
     {
         if (states.TryGetValue(seed, out var state))
@@ -101,7 +100,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
         var splitData = SplitData.Create(data, split, device);
         var recipe = TrainingOptions.Paper with { GrAlpha = 0.005, MaxEpochs = spec.MaxEpochs, Patience = 10, Seed = seed };
         var recipeJson = JsonSerializer.Serialize(recipe);
-        var originalPath = Path.Combine(cacheDir, $"original-{spec.Model}-{ShortHash($"original/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
+        var originalPath = Path.Combine(cacheDir, $"original-{spec.Model}-{ShortHash.Of($"original/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
         if (!File.Exists(originalPath))
         {
             progress?.Report(new TuningProgress(0, spec.Budget, $"training the original {spec.Model} of tuning seed {seed} (cached in {cacheDir})"));
@@ -111,7 +110,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
         var original = Checkpoint.Load(originalPath);
         original.Model.to(device);
         var unlearningData = new UnlearningData(splitData.Forget, splitData.Retain, splitData.Valid, splitData.Test);
-        var retrainPath = Path.Combine(cacheDir, $"retrain-{spec.Model}-{ShortHash($"retrain/{spec.Model}/{split.TrainingFingerprint}/{string.Join(",", split.Forget)}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
+        var retrainPath = Path.Combine(cacheDir, $"retrain-{spec.Model}-{ShortHash.Of($"retrain/{spec.Model}/{split.TrainingFingerprint}/{string.Join(",", split.Forget)}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
         if (!File.Exists(retrainPath))
         {
             progress?.Report(new TuningProgress(0, spec.Budget, $"retraining {spec.Model} on D_r of tuning seed {seed}"));
@@ -122,7 +121,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
         var retrain = Checkpoint.Load(retrainPath);
         retrain.Model.to(device);
         var shadowOptions = new ShadowAttackOptions(Shadows: 1, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = 3, Patience = null, Seed = seed });
-        var attackPath = Path.Combine(cacheDir, $"shadow-{spec.Model}-{ShortHash($"shadow/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}")}.bin");
+        var attackPath = Path.Combine(cacheDir, $"shadow-{spec.Model}-{ShortHash.Of($"shadow/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}")}.bin");
         ShadowModelAttack attack;
         if (File.Exists(attackPath))
         {

@@ -49,7 +49,7 @@ internal sealed class AuditExperiment : IExperiment
         var data = context.Split(spec, cell.Seed);
         var training = TrainingOptions.PaperWithGr with { GrAlpha = spec.GrAlpha, MaxEpochs = spec.MaxEpochs, Patience = spec.Patience };
         var floor = cell.Method is RetrainFloorCell or OriginalCell;
-        var pool = ExperimentContext.ShortHash(ExperimentContext.Invariant(
+        var pool = Runtime.ShortHash.Of(ExperimentContext.Invariant(
             $"audit/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{n}/{System.Text.Json.JsonSerializer.Serialize(training)}/{Checkpoint.KitVersion}"));
         var options = new AuditOptions(
             Methods: floor ? [] : [cell.Method],
