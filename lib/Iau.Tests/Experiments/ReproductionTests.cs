@@ -69,6 +69,18 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
+    public void The_gap_to_a_Retrain_that_diverged_is_over_the_accuracies()
+    {
+        var method = new Dictionary<string, double> { ["TA"] = 0.8, ["RA"] = 0.9, ["FA"] = 0.7, ["MIA_shadow"] = 0.5 };
+        var retrain = new Dictionary<string, double> { ["TA"] = 0.7, ["RA"] = 0.8, ["FA"] = 0.6, ["MIA_shadow"] = 0.1 };
+        Assert.Equal(0.175, ExperimentContext.AvgGapToRetrain(method, retrain), 12);
+
+        var diverged = new Dictionary<string, double> { ["TA"] = 0.1, ["RA"] = 0.1, ["FA"] = 0.1, [ExperimentContext.DivergedMetric] = 1 };
+        Assert.Equal(0.7, ExperimentContext.AvgGapToRetrain(method, diverged), 12);
+        Assert.Throws<ArgumentException>(() => ExperimentContext.AvgGapToRetrain(method, new Dictionary<string, double> { ["TA"] = 0.1, ["RA"] = 0.1, ["FA"] = 0.1 }));
+    }
+
+    [Fact]
     public void The_audit_experiment_writes_one_row_per_method_and_floor_sharing_one_pool()
     {
         var o = Options("audit");

@@ -47,6 +47,36 @@ public class GradientRestrictionTests
     }
 
     [Fact]
+    public void Penalty_and_its_gradient_equal_linalg_vector_norms_bit_for_bit()
+    {
+        // The penalty takes Tensor.norm(2) instead of linalg.vector_norm (whose ord Scalar TorchSharp drops early):
+        // every committed result was trained with vector_norm, so both must agree exactly, forward and backward.
+        using var scope = NewDisposeScope();
+        using var model = ModelFactory.Create("lenet5", [1, 28, 28], 10, seed: 3);
+        var parameters = model.parameters().Cast<Tensor>().ToList();
+        using var gen = new Generator(5);
+        var x = randn([32, 1, 28, 28], generator: gen);
+        var y = randint(0, 10, [32], generator: gen);
+
+        var kit = GradientRestriction.Compute(model.call(x), y, parameters, 0.005);
+        var kitGrads = autograd.grad([kit.Total], parameters);
+
+        var ce = F.cross_entropy(model.call(x), y);
+        var grads = autograd.grad([ce], parameters, retain_graph: true, create_graph: true);
+        var penalty = grads.Select(g => linalg.vector_norm(g)).Aggregate((a, b) => a.add(b));
+        var total = ce.add(penalty.mul(0.005));
+        var referenceGrads = autograd.grad([total], parameters);
+
+        Assert.True(kit.Penalty!.eq(penalty).item<bool>(), $"penalty {kit.Penalty.item<float>():R} vs {penalty.item<float>():R}");
+        Assert.True(kit.Total.eq(total).item<bool>());
+        Assert.Equal(parameters.Count, kitGrads.Count);
+        foreach (var (a, b) in kitGrads.Zip(referenceGrads))
+        {
+            Assert.True(a.eq(b).all().item<bool>(), "a gradient of the GR loss differs from vector_norm's");
+        }
+    }
+
+    [Fact]
     public void Gradient_of_the_GR_loss_matches_central_finite_differences_in_double_precision()
     {
         using var scope = NewDisposeScope();

@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,7 +44,7 @@ public static class Distances
             }
 
             var diff = p.detach().to(ScalarType.Float64) - q.detach().to(p.device).to(ScalarType.Float64);
-            sum += diff.square().sum().item<double>();
+            sum += diff.Squared().sum().item<double>();
         }
 
         return Math.Sqrt(sum);
@@ -92,11 +93,11 @@ public static class Distances
                 var logq = b.call(xa).to(ScalarType.Float64).log_softmax(1);
                 var p = logp.exp();
                 var q = logq.exp();
-                var logm = ((p + q) * 0.5).log();
+                var logm = p.Plus(q).Times(0.5).log();
                 var zero = zeros_like(p);
-                var klp = where(p > 0, p * (logp - logm), zero).sum(1);
-                var klq = where(q > 0, q * (logq - logm), zero).sum(1);
-                var js = ((klp + klq) * 0.5).clamp_min(0).cpu().data<double>().ToArray();
+                var klp = where(p.gt(KeptScalars.Zero), p * (logp - logm), zero).sum(1);
+                var klq = where(q.gt(KeptScalars.Zero), q * (logq - logm), zero).sum(1);
+                var js = klp.Plus(klq).Times(0.5).clamp_min(KeptScalars.Zero).cpu().data<double>().ToArray();
                 Array.Copy(js, 0, result, offset, js.Length);
                 offset += js.Length;
             }

@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -101,7 +102,7 @@ public sealed class Outputs
                 }
 
                 var loss = logp.gather(1, y.unsqueeze(1)).squeeze(1).neg();
-                var entropy = where(p > 0, p * logp, zeros_like(p)).sum(1).neg();
+                var entropy = where(p.gt(KeptScalars.Zero), p * logp, zeros_like(p)).sum(1).neg();
                 CopyTo(p.to(ScalarType.Float32), probabilities, (long)offset * classes);
                 CopyTo(loss, losses, offset);
                 CopyTo(entropy, entropies, offset);

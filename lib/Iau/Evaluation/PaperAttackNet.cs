@@ -65,8 +65,9 @@ internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
             return x;
         }
 
-        using var keep = rand(x.shape, generator: masks, device: x.device).ge_(dropout);
-        return x * keep.to(x.dtype) / (1 - dropout);
+        using var p = dropout.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+        using var keep = rand(x.shape, generator: masks, device: x.device).ge_(p);
+        return (x * keep.to(x.dtype)).Over(1 - dropout);
     }
 
     /// <summary>
@@ -111,7 +112,7 @@ internal sealed class PaperAttackNet : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         eval();
-        var called = call(features).squeeze(1).gt(0);
+        var called = call(features).squeeze(1).gt(KeptScalars.Zero);
         return called.eq(memberLabels.to(ScalarType.Bool)).to(ScalarType.Float64).mean().item<double>();
     }
 }

@@ -175,12 +175,19 @@ internal sealed class ExperimentContext : IDisposable
             m["JS_forget"] = Distances.JsDivergence(model, retrain.Model, data.Forget);
             m["JS_test"] = Distances.JsDivergence(model, retrain.Model, data.Test);
             var rm = ReferenceEquals(model, retrain.Model) ? new Dictionary<string, double>(m) : RetrainMetrics(spec, seed, data, alpha, retrain);
-            m["AvgGap"] = Aggregation.AvgGap(m, rm, ["TA", "RA", "FA", "MIA_shadow"]);
+            m["AvgGap"] = AvgGapToRetrain(m, rm);
         }
 
         lastRoc.Value = roc; // set last: measuring Retrain above sets it too
         return m;
     }
+
+    /// <summary>
+    /// The paper's Avg Gap of a measured model to Retrain, over TA, RA, FA and MIA. A Retrain that diverged has no
+    /// attack metrics (its row says Diverged = 1), so the gap to it is over the accuracies, as for a diverged method.
+    /// </summary>
+    internal static double AvgGapToRetrain(IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, double> retrain) =>
+        Aggregation.AvgGap(metrics, retrain, retrain.ContainsKey(DivergedMetric) ? ["TA", "RA", "FA"] : ["TA", "RA", "FA", "MIA_shadow"]);
 
     /// <summary>AUC of the per-example attack (RMIA with reference models, <see cref="Rmia"/>): D_f against same-class test non-members.</summary>
     internal const string RmiaAuc = "RMIA_AUC";

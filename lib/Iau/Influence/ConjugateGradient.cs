@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -107,8 +108,10 @@ public static class ConjugateGradient
             var alpha = rs / curvature;
             using (no_grad())
             {
-                x.add_(p, alpha: alpha);
-                r.add_(ap, alpha: -alpha);
+                using var a = alpha.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+                using var minusA = (-alpha).ToScalar();
+                x.add_(p, a);
+                r.add_(ap, minusA);
             }
 
             var rsNew = r.dot(r).item<double>();
@@ -126,7 +129,8 @@ public static class ConjugateGradient
 
             using (no_grad())
             {
-                p.mul_(rsNew / rs).add_(r);
+                using var beta = (rsNew / rs).ToScalar();
+                p.mul_(beta).PlusInPlace(r);
             }
 
             rs = rsNew;

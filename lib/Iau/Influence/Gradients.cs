@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -42,7 +43,7 @@ public static class Gradients
                 {
                     if (grads[i] is { IsInvalid: false } g)
                     {
-                        acc.Parts[i].add_(g.to(ScalarType.Float64), Training.KeptScalars.One);
+                        acc.Parts[i].add_(g.to(ScalarType.Float64), KeptScalars.One);
                     }
                 }
             }
@@ -51,7 +52,7 @@ public static class Gradients
             {
                 foreach (var p in acc.Parts)
                 {
-                    p.div_(data.Count);
+                    p.OverInPlace(data.Count);
                 }
             }
 

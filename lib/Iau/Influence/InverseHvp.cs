@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -150,7 +151,7 @@ public static class InverseHvp
                     if (grads[i] is { IsInvalid: false } g)
                     {
                         var term = (g * v.Parts[i].to(g.dtype)).sum();
-                        dot = dot is null ? term : dot + term;
+                        dot = dot is null ? term : dot.Plus(term);
                     }
                 }
 
@@ -165,19 +166,20 @@ public static class InverseHvp
                 {
                     if (hv[i] is { IsInvalid: false } h)
                     {
-                        acc.Parts[i].add_(h.to(ScalarType.Float64));
+                        acc.Parts[i].PlusInPlace(h.to(ScalarType.Float64));
                     }
                 }
             }
 
             using (no_grad())
             {
+                using var dampingScalar = damping.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
                 for (var i = 0; i < acc.Parts.Count; i++)
                 {
-                    acc.Parts[i].div_(data.Count);
+                    acc.Parts[i].OverInPlace(data.Count);
                     if (damping != 0)
                     {
-                        acc.Parts[i].add_(v.Parts[i].to(ScalarType.Float64), alpha: damping);
+                        acc.Parts[i].add_(v.Parts[i].to(ScalarType.Float64), dampingScalar);
                     }
                 }
             }

@@ -85,6 +85,7 @@ public static class Lissa
         var like = Gradients.Trainable(model).Cast<Tensor>().ToList();
         var b = v.Flatten().to(ScalarType.Float64);
         var sum = zeros_like(b);
+        using var descent = (-1.0 / options.Scale).ToScalar(); // held: see Training/KeptAliveOptimizers.cs
         for (var repeat = 0; repeat < options.Repeats; repeat++)
         {
             var x = b.clone();
@@ -101,7 +102,7 @@ public static class Lissa
                 using (no_grad())
                 {
                     // x ← v + x − (H_B + λI)x / s
-                    x.add_(hxFlat, alpha: -1.0 / options.Scale).add_(b);
+                    x.add_(hxFlat, descent).PlusInPlace(b);
                 }
 
                 if ((j & 63) == 63 || j == options.Depth - 1)
@@ -117,13 +118,13 @@ public static class Lissa
 
             using (no_grad())
             {
-                sum.add_(x);
+                sum.PlusInPlace(x);
             }
         }
 
         using (no_grad())
         {
-            sum.div_(options.Scale * options.Repeats);
+            sum.OverInPlace(options.Scale * options.Repeats);
         }
 
         return new InverseHvpResult(

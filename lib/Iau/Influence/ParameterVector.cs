@@ -69,9 +69,11 @@ public sealed class ParameterVector : IDisposable
     public void Combine(double a, ParameterVector other, double b)
     {
         using var noGrad = no_grad();
+        using var sa = a.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+        using var sb = b.ToScalar();
         for (var i = 0; i < Parts.Count; i++)
         {
-            Parts[i].mul_(a).add_(other.Parts[i].to(Parts[i].dtype), alpha: b);
+            Parts[i].mul_(sa).add_(other.Parts[i].to(Parts[i].dtype), sb);
         }
     }
 

@@ -1,4 +1,5 @@
 using Iau.Data;
+using Iau.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -87,8 +88,10 @@ public static class WoodFisher
                     {
                         var t = o.dot(s).item<double>();
                         var ks = k.dot(s).item<double>();
-                        k.add_(o, alpha: -ks / (n + t));
-                        o.mul_(1 - (t / (n + t)));
+                        using var alpha = (-ks / (n + t)).ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+                        using var shrink = (1 - (t / (n + t))).ToScalar();
+                        k.add_(o, alpha);
+                        o.mul_(shrink);
                     }
                 }
 

@@ -69,7 +69,10 @@ public static class GradientRestriction
                 continue;
             }
 
-            var norm = linalg.vector_norm(g);
+            // Tensor.norm(2) is at::norm(g, 2), which libtorch computes as linalg_vector_norm(g, 2) (forward and
+            // backward; GradientRestrictionTests holds them equal bit for bit). linalg.vector_norm would hand libtorch a
+            // Scalar for ord that TorchSharp does not keep alive (KeptAliveOptimizers.cs): one per parameter and batch.
+            var norm = g.norm(2f);
             sum = sum is null ? norm : sum.add(norm, KeptScalars.One);
         }
 
@@ -104,7 +107,7 @@ public static class GradientRestriction
                 {
                     if (g is not null && !g.IsInvalid)
                     {
-                        sq.add_(g.to(ScalarType.Float64).square().sum(), KeptScalars.One);
+                        sq.add_(g.to(ScalarType.Float64).Squared().sum(), KeptScalars.One);
                     }
                 }
 

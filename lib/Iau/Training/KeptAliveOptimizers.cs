@@ -115,9 +115,68 @@ internal sealed class KeptAliveSgd(IEnumerable<Parameter> parameters, double lea
 /// <summary>
 /// Scalars that live as long as the process (a static field is never finalized), for constants that the kit's
 /// per-batch loops pass to TorchSharp; TorchSharp's <c>add(Tensor)</c> makes its α = 1 implicitly, unprotected.
+/// The operator forms below are the same libtorch calls as <c>a + b</c>, <c>t * x</c> and <c>t / x</c> (same Scalar type,
+/// so the same bits), with the Scalar held to the end of the call.
 /// </summary>
 internal static class KeptScalars
 {
     /// <summary>The integer 1: the α of <c>a.add(b, One)</c>, which is <c>a + b</c>.</summary>
     internal static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>The integer 0: comparisons and clamps against 0 (<c>t &gt; 0</c> makes an int Scalar).</summary>
+    internal static readonly Scalar Zero = 0.ToScalar();
+
+    /// <summary>The integer 2: the exponent of <see cref="Squared"/>.</summary>
+    internal static readonly Scalar Two = 2.ToScalar();
+
+    /// <summary>t², elementwise: <c>t.pow(2)</c>, which is also what TorchSharp's <c>square()</c> calls.</summary>
+    internal static Tensor Squared(this Tensor t) => t.pow(Two);
+
+    /// <summary>a + b.</summary>
+    internal static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary>a += b, in place.</summary>
+    internal static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
+
+    /// <summary>t · x.</summary>
+    internal static Tensor Times(this Tensor t, double x)
+    {
+        using var s = x.ToScalar();
+        return t.mul(s);
+    }
+
+    /// <summary>t · x, x a float Scalar (as <c>t * x</c> with a float makes it).</summary>
+    internal static Tensor Times(this Tensor t, float x)
+    {
+        using var s = x.ToScalar();
+        return t.mul(s);
+    }
+
+    /// <summary>t / x.</summary>
+    internal static Tensor Over(this Tensor t, double x)
+    {
+        using var s = x.ToScalar();
+        return t.div(s);
+    }
+
+    /// <summary>t / n, n an integer Scalar (as <c>t / n</c> with an int makes it).</summary>
+    internal static Tensor Over(this Tensor t, int n)
+    {
+        using var s = n.ToScalar();
+        return t.div(s);
+    }
+
+    /// <summary>t /= x, in place.</summary>
+    internal static Tensor OverInPlace(this Tensor t, double x)
+    {
+        using var s = x.ToScalar();
+        return t.div_(s);
+    }
+
+    /// <summary>t /= n, in place, n an integer Scalar.</summary>
+    internal static Tensor OverInPlace(this Tensor t, int n)
+    {
+        using var s = n.ToScalar();
+        return t.div_(s);
+    }
 }

@@ -90,8 +90,9 @@ public sealed class BadTeacherMethod : IUnlearningMethod
     internal static Tensor Loss(Tensor student, Tensor competent, Tensor incompetent, Tensor isForget, double temperature)
     {
         var f = isForget.to(student.dtype).unsqueeze(1);
-        var target = (f * F.softmax(incompetent / temperature, 1)) + ((1 - f) * F.softmax(competent / temperature, 1));
-        return F.kl_div(F.log_softmax(student / temperature, 1), target, reduction: nn.Reduction.Mean, log_target: false);
+        var notForget = f.negative().add(KeptScalars.One, KeptScalars.One); // 1 − f, as TorchSharp's int − Tensor computes it
+        var target = (f * F.softmax(incompetent.Over(temperature), 1)).Plus(notForget * F.softmax(competent.Over(temperature), 1));
+        return F.kl_div(F.log_softmax(student.Over(temperature), 1), target, reduction: nn.Reduction.Mean, log_target: false);
     }
 
     private sealed class Procedure : EpochProcedure

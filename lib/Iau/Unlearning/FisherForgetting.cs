@@ -2,6 +2,7 @@ using System.Globalization;
 using Iau.Data;
 using Iau.Influence;
 using Iau.Models;
+using Iau.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -126,7 +127,7 @@ public sealed class FisherForgettingMethod : IUnlearningMethod
             {
                 if (grads[i] is { IsInvalid: false } g)
                 {
-                    accumulator.Parts[i].add_(g.to(ScalarType.Float64).pow_(2).mul_(weight));
+                    accumulator.Parts[i].PlusInPlace(g.to(ScalarType.Float64).Squared().mul_(weight));
                 }
             }
         }
@@ -176,13 +177,18 @@ public sealed class FisherForgettingMethod : IUnlearningMethod
     /// </summary>
     internal static Tensor NoiseVariance(Tensor fisher, bool outputLayer, double alpha)
     {
-        var v = (fisher.to(ScalarType.Float64) + 1e-8).reciprocal().clamp_max(1e3);
+        // Every Scalar held to the end of its call: see Training/KeptAliveOptimizers.cs.
+        using var eps = 1e-8.ToScalar();
+        using var cap = 1e3.ToScalar();
+        using var outputCap = 1e2.ToScalar();
+        using var ten = 10.ToScalar();
+        var v = fisher.to(ScalarType.Float64).add(eps, KeptScalars.One).reciprocal().clamp_max(cap);
         if (outputLayer)
         {
-            v = v.clamp_max(1e2);
+            v = v.clamp_max(outputCap);
         }
 
-        v = v * alpha;
+        v = v.Times(alpha);
         if (v.dim() > 1)
         {
             v = v.mean([1], keepdim: true).expand_as(fisher).clone();
@@ -190,7 +196,7 @@ public sealed class FisherForgettingMethod : IUnlearningMethod
 
         if (outputLayer || v.dim() == 1)
         {
-            v = v * 10;
+            v = v.mul(ten);
         }
 
         return v;
@@ -318,17 +324,19 @@ public sealed class FisherForgettingMethod : IUnlearningMethod
             {
                 using var scope = NewDisposeScope();
                 var p = parameters[i];
-                var fisher = accumulator.Parts[i] / samples.Count;
+                var fisher = accumulator.Parts[i].Over(samples.Count);
                 var variance = NoiseVariance(fisher, output[i], o.Alpha);
                 var mean = p.detach().clone();
                 if (output[i] && forgottenClass is { } c)
                 {
-                    mean[c].fill_(0);
-                    variance[c].fill_(1e-4 * 10);
+                    using var zero = 0.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+                    using var reset = (1e-4 * 10).ToScalar();
+                    mean[c].fill_(zero);
+                    variance[c].fill_(reset);
                 }
 
                 var noise = randn(p.shape, dtype: p.dtype, device: p.device, generator: generator);
-                p.copy_(mean + (variance.sqrt().to(p.dtype) * noise));
+                p.copy_(mean.Plus(variance.sqrt().to(p.dtype) * noise));
                 stdSum += variance.sqrt().sum().item<double>();
                 count += p.numel();
             }

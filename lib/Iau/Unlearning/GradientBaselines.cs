@@ -129,7 +129,7 @@ internal static class BaselineSupport
         foreach (var p in parameters)
         {
             var term = p.abs().sum();
-            sum = sum is null ? term : sum + term;
+            sum = sum is null ? term : sum.Plus(term);
         }
 
         return sum ?? tensor(0f);

@@ -87,7 +87,7 @@ public sealed class IauMethod(IauOptions? options = null, string name = "iau") :
         for (var i = 0; i < parameters.Count; i++)
         {
             var term = (parameters[i] * g.Parts[i].detach()).sum();
-            surrogate = surrogate is null ? term : surrogate + term;
+            surrogate = surrogate is null ? term : surrogate.Plus(term);
         }
 
         surrogate!.backward();

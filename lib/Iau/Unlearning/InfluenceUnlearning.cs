@@ -199,9 +199,10 @@ public sealed class InfluenceUnlearning(InfluenceOptions? options = null, string
             var coefficient = o.UnlearnSparseGradient ? o.Scale : -o.Scale;
             using (no_grad())
             {
+                using var alpha = coefficient.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
                 for (var i = 0; i < parameters.Count; i++)
                 {
-                    parameters[i].add_(result.Solution.Parts[i].to(parameters[i].dtype), alpha: coefficient);
+                    parameters[i].add_(result.Solution.Parts[i].to(parameters[i].dtype), alpha);
                 }
             }
 

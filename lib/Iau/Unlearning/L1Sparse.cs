@@ -132,7 +132,7 @@ public sealed class L1SparseMethod : IUnlearningMethod
                 var loss = F.cross_entropy(Model.call(x), y);
                 if (gamma > 0)
                 {
-                    loss = loss + (gamma * BaselineSupport.L1Norm(Parameters));
+                    loss = loss.Plus(BaselineSupport.L1Norm(Parameters).Times(gamma));
                 }
 
                 BaselineSupport.Descend(optimizer, loss);

@@ -128,11 +128,11 @@ public sealed class NegGradPlusMethod : IUnlearningMethod
                 var retainLoss = F.cross_entropy(Model.call(x), y);
                 if (start is not null)
                 {
-                    retainLoss = retainLoss + (o.Proximal / 2 * ProximalDistance());
+                    retainLoss = retainLoss.Plus(ProximalDistance().Times(o.Proximal / 2));
                 }
 
                 var forgetLoss = F.cross_entropy(Model.call(fx), fy);
-                BaselineSupport.Descend(optimizer, (o.Beta * retainLoss) - ((1 - o.Beta) * forgetLoss));
+                BaselineSupport.Descend(optimizer, retainLoss.Times(o.Beta) - forgetLoss.Times(1 - o.Beta));
             }
         }
 
@@ -142,8 +142,8 @@ public sealed class NegGradPlusMethod : IUnlearningMethod
             Tensor? sum = null;
             for (var i = 0; i < Parameters.Count; i++)
             {
-                var term = (Parameters[i] - start!.Parts[i]).pow(2).sum();
-                sum = sum is null ? term : sum + term;
+                var term = (Parameters[i] - start!.Parts[i]).Squared().sum();
+                sum = sum is null ? term : sum.Plus(term);
             }
 
             return sum!;

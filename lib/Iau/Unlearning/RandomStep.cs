@@ -1,6 +1,7 @@
 using System.Globalization;
 using Iau.Influence;
 using Iau.Models;
+using Iau.Training;
 using static TorchSharp.torch;
 
 namespace Iau.Unlearning;
@@ -72,7 +73,7 @@ public sealed class RandomStepMethod(IauOptions? options = null) : IUnlearningMe
                         squared += (double)norm * norm;
                         var u = randn(p.shape, dtype: p.dtype, generator: generator).to(p.device);
                         var length = u.norm().item<float>();
-                        p.copy_(length > 0 ? before[i] + (u * (norm / length)) : before[i]);
+                        p.copy_(length > 0 ? before[i].Plus(u.Times(norm / length)) : before[i]);
                     }
                 }
 

@@ -119,7 +119,8 @@ public sealed class SalUnMethod : IUnlearningMethod
 
         var flat = zeros(total, dtype: parameters[0].dtype, device: parameters[0].device);
         var top = magnitude.topk((int)k).indexes;
-        flat.index_fill_(0, top, 1);
+        using var one = 1.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+        flat.index_fill_(0, top, one);
         return ParameterVector.Unflatten(flat, parameters);
     }
 
@@ -155,6 +156,7 @@ public sealed class SalUnMethod : IUnlearningMethod
         protected override void RunEpoch(int epoch, CancellationToken cancellationToken)
         {
             using var labels = new Generator((ulong)BaselineSupport.Seed(Context.Seed, BaselineSupport.LabelStream, epoch), Model.Device);
+            using var classCount = classes.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
             foreach (var (x, y) in BaselineSupport.Batches(Data.Forget, o.BatchSize, Context.Seed, BaselineSupport.ForgetStream, epoch))
             {
                 using var scope = NewDisposeScope();
@@ -162,7 +164,7 @@ public sealed class SalUnMethod : IUnlearningMethod
                 scope.Attach(y);
                 cancellationToken.ThrowIfCancellationRequested();
                 var shift = randint(1, classes, y.shape, dtype: ScalarType.Int64, device: y.device, generator: labels);
-                var randomLabels = (y + shift).remainder(classes);
+                var randomLabels = y.Plus(shift).remainder(classCount);
                 MaskedStep(F.cross_entropy(Model.call(x), randomLabels));
             }
 
@@ -181,6 +183,7 @@ public sealed class SalUnMethod : IUnlearningMethod
         {
             optimizer.zero_grad();
             loss.backward();
+            using var weightDecay = o.WeightDecay.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
             using (no_grad())
             {
                 for (var i = 0; i < Parameters.Count; i++)
@@ -192,7 +195,7 @@ public sealed class SalUnMethod : IUnlearningMethod
 
                     if (o.WeightDecay > 0)
                     {
-                        g.add_(Parameters[i], alpha: o.WeightDecay);
+                        g.add_(Parameters[i], alpha: weightDecay);
                     }
 
                     g.mul_(mask.Parts[i]);

@@ -138,10 +138,10 @@ public sealed class ScrubMethod : IUnlearningMethod
     /// </summary>
     internal static Tensor DistillKl(Tensor studentLogits, Tensor teacherLogits, double temperature)
     {
-        var logStudent = F.log_softmax(studentLogits / temperature, 1);
-        var teacher = F.softmax(teacherLogits / temperature, 1);
+        var logStudent = F.log_softmax(studentLogits.Over(temperature), 1);
+        var teacher = F.softmax(teacherLogits.Over(temperature), 1);
         var kl = F.kl_div(logStudent, teacher, reduction: nn.Reduction.Sum, log_target: false);
-        return kl * (temperature * temperature / studentLogits.shape[0]);
+        return kl.Times(temperature * temperature / studentLogits.shape[0]);
     }
 
     private sealed class Procedure : EpochProcedure
@@ -195,7 +195,7 @@ public sealed class ScrubMethod : IUnlearningMethod
                 scope.Attach(y);
                 cancellationToken.ThrowIfCancellationRequested();
                 var logits = Model.call(x);
-                var loss = (o.Gamma * F.cross_entropy(logits, y)) + (o.Alpha * DistillKl(logits, TeacherLogits(x), o.Temperature));
+                var loss = F.cross_entropy(logits, y).Times(o.Gamma).Plus(DistillKl(logits, TeacherLogits(x), o.Temperature).Times(o.Alpha));
                 BaselineSupport.Descend(optimizer, loss);
             }
         }

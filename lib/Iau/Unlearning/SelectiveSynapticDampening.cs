@@ -1,6 +1,7 @@
 using System.Globalization;
 using Iau.Influence;
 using Iau.Models;
+using Iau.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -78,13 +79,15 @@ public sealed class SsdMethod : IUnlearningMethod
     {
         long selected = 0;
         using var noGrad = no_grad();
+        using var floor = 1e-30.ToScalar(); // held: see Training/KeptAliveOptimizers.cs
+        using var one = 1.ToScalar();
         for (var i = 0; i < parameters.Count; i++)
         {
             using var scope = NewDisposeScope();
             var fi = forgetImportance.Parts[i];
             var di = fullImportance.Parts[i];
-            var select = fi > (di * alpha);
-            var factor = (di * lambda / fi.clamp_min(1e-30)).clamp_max(1);
+            var select = fi > di.Times(alpha);
+            var factor = (di.Times(lambda) / fi.clamp_min(floor)).clamp_max(one);
             parameters[i].mul_(where(select, factor, ones_like(factor)).to(parameters[i].dtype));
             selected += select.count_nonzero().item<long>();
         }
@@ -177,7 +180,7 @@ public sealed class SsdMethod : IUnlearningMethod
                         {
                             if (grads[i] is { } g && !g.IsInvalid)
                             {
-                                sums[i].add_(g.to(ScalarType.Float64).square());
+                                sums[i].PlusInPlace(g.to(ScalarType.Float64).Squared());
                             }
                         }
                     }
@@ -187,7 +190,7 @@ public sealed class SsdMethod : IUnlearningMethod
 
                 foreach (var s in sums)
                 {
-                    s.div_(Math.Max(1, batches));
+                    s.OverInPlace(Math.Max(1, batches));
                 }
 
                 return new ParameterVector(sums);
