@@ -179,10 +179,11 @@ public sealed class ExperimentKindsTests : IDisposable
     public void Fmnist_paper_profile_is_the_full_recipe_and_runs_end_to_end_when_shrunk()
     {
         var p = Profiles.Get("fmnist-paper");
-        Assert.Equal([ExperimentKind.Main, ExperimentKind.ClassWise], p.Experiments.Select(e => e.Kind));
-        Assert.Equal([null, 0], p.Experiments.Select(e => e.ForgetClass));
+        Assert.Equal([ExperimentKind.Main, ExperimentKind.ClassWise, ExperimentKind.Sequential], p.Experiments.Select(e => e.Kind));
+        var headline = p.Experiments.Where(e => e.Kind != ExperimentKind.Sequential).ToList();
+        Assert.Equal([null, 0], headline.Select(e => e.ForgetClass));
         var everyMethod = Profiles.Quick.Experiments[0].Methods;
-        foreach (var e in p.Experiments)
+        foreach (var e in headline)
         {
             Assert.Equal(("fashion-mnist", "lenet5", Protocol.Official, Iau.Evaluation.MiaPreset.Paper), (e.Dataset, e.Model, e.Protocol, e.Mia));
             Assert.Equal((200, 10, 0.005, 0.05, (int?)null), (e.MaxEpochs, e.Patience, e.GrAlpha, e.ForgetRatio, e.TrainLimit));
@@ -203,20 +204,34 @@ public sealed class ExperimentKindsTests : IDisposable
             ["fisher"] = ["max-samples=10"],
             ["iu"] = ["iterations=5", "hessian-samples=50"],
         };
+
+        // The stream of deletion requests: the full recipe under the official protocol on a 10,000-sample subset.
+        var stream = p.Experiments.Single(e => e.Kind == ExperimentKind.Sequential);
+        Assert.Equal((Protocol.Official, 200, 10, 0.005, 0.005, (int?)10_000, 20), (stream.Protocol, stream.MaxEpochs, stream.Patience, stream.GrAlpha, stream.ForgetRatio, stream.TrainLimit, stream.Requests));
+        Assert.Equal([1, 2, 3], stream.Seeds);
+
         var shrunk = p with
         {
-            Experiments = [.. p.Experiments.Select(e => e with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, MethodOptions = cut, Seeds = e.Seeds.Take(e.ForgetClass is null ? 2 : 1).ToList() })],
+            Experiments =
+            [
+                .. headline.Select(e => e with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, MethodOptions = cut, Seeds = e.Seeds.Take(e.ForgetClass is null ? 2 : 1).ToList() }),
+                stream with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, Methods = ["iau", "retrain", "ft"], MethodOptions = cut, Seeds = [1], Requests = 2, Sweep = [2] },
+            ],
         };
         var o = Options("fmnist-paper");
         var summary = Reproduction.Run(shrunk, o);
-        var rows = ResultsStore.Read(o.ResultsPath);
+        var all = ResultsStore.Read(o.ResultsPath);
+        var rows = all.Where(r => r.Experiment != "sequential").ToList();
         Assert.Equal(summary.Cells, summary.Run);
         Assert.Equal(3 * (everyMethod.Count + 1), rows.Count);
         Assert.All(rows, r => Assert.True(double.IsFinite(r.Metrics["TA"]) && double.IsFinite(r.Metrics["MIA_shadow"]), r.Key));
+        var streamRows = all.Where(r => r.Experiment == "sequential").ToList();
+        Assert.Contains(streamRows, r => r.Method == "retrain");
+        Assert.All(streamRows.Where(r => r.Method != "retrain" && r.Metrics.ContainsKey("TA_gap")), r => Assert.True(double.IsFinite(r.Metrics["TA_gap"]), r.Key));
         var cache = Path.Combine(o.OutputDirectory, "cache");
-        Assert.Single(Directory.GetFiles(cache, "original-*.ckpt"));
-        Assert.Single(Directory.GetFiles(cache, "shadow-*.bin"));
-        Assert.Equal(3, Directory.GetFiles(cache, "retrain-*.ckpt").Length); // 2 random forget sets + 1 class-wise
+        Assert.Single(Directory.GetFiles(cache, "original-*.ckpt")); // the stream's original is the headline's: one split, one recipe
+        Assert.Equal(2, Directory.GetFiles(cache, "shadow-*.bin").Length); // the paper preset's, and the stream's (the quick preset)
+        Assert.Equal(4, Directory.GetFiles(cache, "retrain-*.ckpt").Length); // 2 random forget sets + 1 class-wise + the stream's after request 2
         var originals = rows.Where(r => r.Method == "original" && r.Experiment == "main").ToList();
         Assert.Equal(originals[0].Metrics["TA"], originals[1].Metrics["TA"]); // the same model under both seeds
         Assert.NotEqual(originals[0].Metrics["FA"], originals[1].Metrics["FA"]); // on another forget set
