@@ -37,4 +37,14 @@ public sealed class MarkdownReportTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_table_caption_names_the_interval_its_cells_show()
+    {
+        var table = SummaryTable.Build(MainRows());
+        var caption = FigureSet.TableCaption("Main comparison", table);
+        var seeds = MainRows().Select(r => r.Seed).Distinct().Count();
+        Assert.StartsWith($"Main comparison; mean [95% bootstrap interval of the mean] over {seeds} seeds.", caption, StringComparison.Ordinal);
+        Assert.Matches(@"^\d+\.\d+ \[\d+\.\d+, \d+\.\d+\]$", table.CellText(table.Rows[0], "TA"));
+    }
 }

@@ -441,8 +441,8 @@ public static class FigureSet
         "</head><body>\n" + table.ToHtml(caption) + "</body></html>\n";
 
     /// <summary>
-    /// A table's caption from its data: the title, the seed counts (mean ± std over n seeds, or single seed
-    /// with no ± shown) and which cells are bold by which rule.
+    /// A table's caption from its data: the title, the seed counts (mean and its 95% bootstrap interval over n seeds,
+    /// as <see cref="MeanStd.Format(int)"/> writes a cell, or a single seed with no interval) and which cells are bold by which rule.
     /// </summary>
     public static string TableCaption(string title, SummaryTable table)
     {
@@ -451,9 +451,9 @@ public static class FigureSet
         var counts = table.Rows.Select(table.SeedCount).Distinct().Order().ToList();
         var seeds = counts switch
         {
-            [1] => "single seed (n = 1): values without ± std",
-            [var n] => $"mean ± std over {n} seeds",
-            _ => $"mean ± std where n > 1 (n = {counts[0]}–{counts[^1]} seeds per row)",
+            [1] => "single seed (n = 1): values without an interval",
+            [var n] => $"mean [95% bootstrap interval of the mean] over {n} seeds",
+            _ => $"mean [95% bootstrap interval of the mean] where n > 1 (n = {counts[0]}–{counts[^1]} seeds per row)",
         };
         var bold = new List<string>();
         foreach (var (rule, text) in new[] { (BestRule.ClosestToReference, "closest to Retrain"), (BestRule.Lowest, "lowest"), (BestRule.Highest, "highest") })

@@ -62,7 +62,7 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
     /// <summary>
     /// As <see cref="Format(int)"/>; when <paramref name="integral"/> (every aggregated value is a whole number,
     /// e.g. a count), a whole mean with no spread is written as an integer ("480"), and otherwise with one
-    /// decimal ("480.5 ± 2.1").
+    /// decimal ("480.5 [478.3, 482.7]").
     /// </summary>
     public string Format(int digits, bool integral)
     {

@@ -7,7 +7,7 @@ using Iau.Experiments;
 namespace Iau.Reporting;
 
 /// <summary>
-/// Mean ± std over seeds of every metric of one experiment setting (one experiment, dataset and model), one
+/// Mean and 95% bootstrap interval over seeds of every metric of one experiment setting (one experiment, dataset and model), one
 /// row per method (and variant), one column per metric, with the best cell of each column marked by a
 /// <see cref="BestRule"/>. <see cref="Frame"/> holds the cells as a Deedle frame (row key = row label,
 /// column key = metric); <see cref="ToMarkdown"/> and <see cref="ToHtml"/> render them, e.g. "0.8512 ± 0.0031".
@@ -82,7 +82,7 @@ public sealed class SummaryTable
     /// </summary>
     public bool IsIntegral(string metric) => _integral.Contains(metric);
 
-    /// <summary>The text of a cell as every rendering writes it: "mean ± std" (± only where n &gt; 1), integers as integers, "—" when missing.</summary>
+    /// <summary>The text of a cell as every rendering writes it: "mean [low, high]" (the interval only where n &gt; 1), integers as integers, "—" when missing.</summary>
     public string CellText(SummaryRowKey row, string metric) => this[row, metric].Format(Options.DigitsFor(metric), IsIntegral(metric));
 
     /// <summary>Number of distinct seeds aggregated in a row.</summary>
@@ -206,7 +206,7 @@ public sealed class SummaryTable
 
     /// <summary>
     /// Renders a GitHub-flavoured Markdown table: a "Method" column, optionally "n" (seeds), then one column
-    /// per metric with "mean ± std"; the best cell of each column is bold; missing cells read "—".
+    /// per metric with "mean [low, high]"; the best cell of each column is bold; missing cells read "—".
     /// </summary>
     public string ToMarkdown()
     {
