@@ -21,7 +21,7 @@ internal static class ReproduceCommand
         var recipes = new Option<string?>("--recipes") { Description = "Folder of tuned recipes (<dataset>-<model>-<forget>.json); default data/recipes of this repository. Methods with a recipe also get \"tuned\" rows." };
         var workers = new Option<int>("--workers")
         {
-            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads; at most 4 per core unless IAU_UNBOUNDED=1). Cells of one experiment and seed stay on one worker.",
+            Description = "Cells run at once, one libtorch thread each (0 = one per core; 1 = one after another with --threads; at most 4 per core unless IAU_UNBOUNDED=1). A worker keeps to the cells of one experiment and seed; once none is left to start, an idle worker helps a started one.",
             DefaultValueFactory = _ => 0,
         };
         var plan = new Option<bool>("--plan") { Description = "Run nothing: list the cells still to run per experiment and estimate the wall time from this machine's recorded cell timings." };

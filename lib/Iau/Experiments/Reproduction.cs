@@ -114,21 +114,24 @@ public static class Reproduction
         }
 
         var workers = options.EffectiveWorkers;
-        var lineages = Lineages(todo, costs, started);
-        var estimate = TimingLog.Makespan(lineages.Select(l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed)))), workers);
+        var planned = Lineages(todo, costs, started).Select(l => Planned(l, costs, started)).ToList();
+        var estimate = Makespan(planned, workers);
         if (workers <= 1)
         {
             todo.ForEach(RunCell);
         }
         else
         {
+            // Each worker keeps to a lineage and, once none is left to start, helps the started ones (LineageScheduler).
+            var scheduler = new LineageScheduler<Cell>(planned);
             var jobs = WarmUps(todo, context)
-                .Concat(lineages.Select(lineage => (Action<CancellationToken>)(ct =>
+                .Concat(Enumerable.Range(0, workers).Select(_ => (Action<CancellationToken>)(ct =>
                 {
-                    foreach (var cell in lineage)
+                    var worker = new LineageScheduler<Cell>.Worker();
+                    while (scheduler.Next(worker, out var cell, ct))
                     {
-                        ct.ThrowIfCancellationRequested();
                         RunCell(cell);
+                        scheduler.Done(cell);
                     }
                 })))
                 .ToList();
@@ -155,15 +158,24 @@ public static class Reproduction
         var started = StartedLineages(isDone[true]);
         var lineages = Lineages(todo, costs, started);
         var seconds = lineages.ToDictionary(l => l, l => costs.Lineage(l, started.Contains((l[0].Spec, l[0].Seed))));
+        var planned = lineages.Select(l => Planned(l, costs, started)).ToList();
         return new ReproductionPlan(
             todo.Count,
             cells.Count - todo.Count,
             seconds.Values.Sum(),
-            TimingLog.Makespan(lineages.Select(l => seconds[l]), options.EffectiveWorkers),
+            Makespan(planned, options.EffectiveWorkers),
             options.EffectiveWorkers,
             todo.Count(c => !costs.Estimate(c).Measured),
             [.. lineages.GroupBy(l => l[0].Spec.Name + "/" + l[0].Spec.ForgetSegment).Select(g => (g.Key, g.Sum(l => l.Count), g.Sum(l => seconds[l])))]);
     }
+
+    /// <summary>A lineage's cells with their estimated seconds, its shared models (unless started before) in the first.</summary>
+    private static IReadOnlyList<(Cell Item, double Seconds)> Planned(IReadOnlyList<Cell> lineage, CellCosts costs, IReadOnlySet<(ExperimentSpec Spec, int Seed)> started) =>
+        [.. lineage.Select((c, i) => (c, costs.Estimate(c).Seconds + (i == 0 && !started.Contains((c.Spec, c.Seed)) ? costs.SharedEstimate(c.Spec) : 0)))];
+
+    /// <summary>The estimated wall time of the planned lineages under the workers' policy (<see cref="LineageScheduler{T}"/>).</summary>
+    private static double Makespan(IReadOnlyList<IReadOnlyList<(Cell Item, double Seconds)>> planned, int workers) =>
+        workers <= 1 ? planned.Sum(l => l.Sum(x => x.Seconds)) : LineageScheduler<Cell>.Makespan([.. planned.Select(l => (IReadOnlyList<double>)[.. l.Select(x => x.Seconds)])], workers);
 
     /// <summary>The lineages (experiment and seed) with at least one cell done: their shared models are cached.</summary>
     private static HashSet<(ExperimentSpec Spec, int Seed)> StartedLineages(IEnumerable<Cell> done) =>
