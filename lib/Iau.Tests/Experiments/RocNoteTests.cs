@@ -25,8 +25,8 @@ public sealed class RocNoteTests
 
         foreach (var level in Charts.LowFprLevels)
         {
-            var (expected, expectedExact) = Charts.TprAtFpr(full.Fpr, full.Tpr, level);
-            var (actual, exact) = Charts.TprAtFpr(fpr, tpr, level);
+            var (expected, expectedExact) = RocCurve.TprAtFprOf(full.Fpr, full.Tpr, level);
+            var (actual, exact) = RocCurve.TprAtFprOf(fpr, tpr, level);
             Assert.True(expectedExact);
             Assert.True(exact, $"TPR at FPR {level} is resolved");
             Assert.Equal(expected, actual, 5);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Iau.Evaluation;
 using Iau.Experiments;
 using Iau.Reporting;
 using Plotly.NET;
@@ -178,11 +179,11 @@ public sealed class ChartsTests
         Assert.Equal([0.01, 0.001], Shapes(chart).Select(s => s.GetProperty("x0").GetDouble()));
         Assert.StartsWith("False positive rate", Title(layout, "xaxis"), StringComparison.Ordinal);
 
-        Assert.Equal((0.03, true), Round(Charts.TprAtFpr(fpr, tpr, 0.01)));
-        Assert.Equal((0.004, true), Round(Charts.TprAtFpr(fpr, tpr, 0.001)));
-        Assert.False(Charts.TprAtFpr([0.0, 0.02, 1.0], [0.0, 0.03, 1.0], 0.01).Exact);
-        Assert.True(double.IsNaN(Charts.TprAtFpr([0.0, 0.005], [0.0, 0.1], 0.01).Tpr));
-        Assert.Equal(0.625, Charts.Auc([0.0, 0.5, 1.0], [0.5, 0.5, 1.0]), 12);
+        Assert.Equal((0.03, true), Round(RocCurve.TprAtFprOf(fpr, tpr, 0.01)));
+        Assert.Equal((0.004, true), Round(RocCurve.TprAtFprOf(fpr, tpr, 0.001)));
+        Assert.False(RocCurve.TprAtFprOf([0.0, 0.02, 1.0], [0.0, 0.03, 1.0], 0.01).Exact);
+        Assert.True(double.IsNaN(RocCurve.TprAtFprOf([0.0, 0.005], [0.0, 0.1], 0.01).Tpr));
+        Assert.Equal(0.625, RocCurve.AreaOf([0.0, 0.5, 1.0], [0.5, 0.5, 1.0]), 12);
 
         static (double, bool) Round((double Tpr, bool Exact) t) => (Math.Round(t.Tpr, 6), t.Exact);
     }

@@ -54,7 +54,9 @@ public sealed class FigureExportTests : IDisposable
     {
         var path = Path.Combine(_dir, "bars.html");
         FigureExport.WriteHtmlWithSharedScript(Charts.MetricBars(MainRows(), ["TA"], "Bars"), path, "Bars");
-        var script = FigureExport.WriteSharedScript(_dir);
+        Directory.CreateDirectory(_dir);
+        Assert.Equal("plotly.min.js", FigureExport.WriteSharedScript(_dir));
+        var script = Path.Combine(_dir, "plotly.min.js");
         var written = File.GetLastWriteTimeUtc(script);
         FigureExport.WriteSharedScript(_dir);
 
@@ -64,6 +66,29 @@ public sealed class FigureExportTests : IDisposable
         Assert.True(html.Length < 100_000);
         Assert.Equal(FigureExport.PlotlyJs, File.ReadAllText(script));
         Assert.Equal(written, File.GetLastWriteTimeUtc(script));
+    }
+
+    [Fact]
+    public void SharedScript_OfANestedFigureSet_IsTheOneInTheFolderAbove()
+    {
+        var nested = Path.Combine(_dir, "fmnist-paper");
+        Directory.CreateDirectory(nested);
+        // No copy above yet: the nested folder gets its own.
+        Assert.Equal("plotly.min.js", FigureExport.WriteSharedScript(nested));
+        File.Delete(Path.Combine(nested, "plotly.min.js"));
+
+        Assert.Equal("plotly.min.js", FigureExport.WriteSharedScript(_dir));
+        var script = FigureExport.WriteSharedScript(nested);
+        Assert.Equal("../plotly.min.js", script);
+        Assert.Empty(Directory.GetFiles(nested));
+        var page = Path.Combine(nested, "bars.html");
+        FigureExport.WriteHtmlWithSharedScript(Charts.MetricBars(MainRows(), ["TA"], "Bars"), page, "Bars", script);
+        Assert.Contains("src=\"../plotly.min.js\"", File.ReadAllText(page), StringComparison.Ordinal);
+
+        // A different file above (another plotly.js version) is not borrowed.
+        File.WriteAllText(Path.Combine(_dir, "plotly.min.js"), "/* plotly.js v1 */");
+        Assert.Equal("plotly.min.js", FigureExport.WriteSharedScript(nested));
+        Assert.Equal(FigureExport.PlotlyJs, File.ReadAllText(Path.Combine(nested, "plotly.min.js")));
     }
 
     [Fact]

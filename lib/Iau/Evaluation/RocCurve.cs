@@ -122,15 +122,62 @@ public sealed record RocCurve(double[] Fpr, double[] Tpr, double Auc)
     }
 
     /// <summary>Trapezoidal area under the points (equals <see cref="Auc"/> up to rounding).</summary>
-    public double TrapezoidArea()
+    public double TrapezoidArea() => AreaOf(Fpr, Tpr);
+
+    /// <summary>Area under stored ROC points by the trapezoid rule over points sorted by FPR; NaN for fewer than two points.</summary>
+    public static double AreaOf(IReadOnlyList<double> fpr, IReadOnlyList<double> tpr)
     {
-        var area = 0.0;
-        for (var i = 1; i < Fpr.Length; i++)
+        ArgumentNullException.ThrowIfNull(fpr);
+        ArgumentNullException.ThrowIfNull(tpr);
+        var points = Enumerable.Range(0, Math.Min(fpr.Count, tpr.Count))
+            .Select(i => (X: fpr[i], Y: tpr[i]))
+            .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
+            .OrderBy(p => p.X).ThenBy(p => p.Y)
+            .ToList();
+        if (points.Count < 2)
         {
-            area += (Fpr[i] - Fpr[i - 1]) * (Tpr[i] + Tpr[i - 1]) / 2;
+            return double.NaN;
+        }
+
+        var area = 0.0;
+        for (var i = 1; i < points.Count; i++)
+        {
+            area += (points[i].X - points[i - 1].X) * (points[i].Y + points[i - 1].Y) / 2;
         }
 
         return area;
+    }
+
+    /// <summary>
+    /// The TPR of a stored ROC curve (points in any order, possibly thinned: see <c>RocNote</c>) at false-positive rate <paramref name="level"/>, linearly interpolated between the
+    /// stored points around it. Exact is false when the nearest stored point below the level is the origin
+    /// (FPR 0) — the curve was not resolved there and the value is a chord, not a measurement — and the value
+    /// is NaN for a curve that does not reach the level.
+    /// </summary>
+    public static (double Tpr, bool Exact) TprAtFprOf(IReadOnlyList<double> fpr, IReadOnlyList<double> tpr, double level)
+    {
+        ArgumentNullException.ThrowIfNull(fpr);
+        ArgumentNullException.ThrowIfNull(tpr);
+        var points = Enumerable.Range(0, Math.Min(fpr.Count, tpr.Count))
+            .Select(i => (X: fpr[i], Y: tpr[i]))
+            .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
+            .OrderBy(p => p.X).ThenBy(p => p.Y)
+            .ToList();
+        var at = points.Where(p => p.X == level).ToList();
+        if (at.Count > 0)
+        {
+            return (at.Max(p => p.Y), true);
+        }
+
+        var below = points.LastOrDefault(p => p.X < level, (X: double.NaN, Y: double.NaN));
+        var above = points.FirstOrDefault(p => p.X > level, (X: double.NaN, Y: double.NaN));
+        if (double.IsNaN(below.X) || double.IsNaN(above.X))
+        {
+            return (double.NaN, false);
+        }
+
+        var value = below.Y + ((above.Y - below.Y) * (level - below.X) / (above.X - below.X));
+        return (value, below.X > 0);
     }
 
     private static (double Score, bool Positive)[] Combine(IReadOnlyList<double> positives, IReadOnlyList<double> negatives)

@@ -129,28 +129,42 @@ public static partial class FigureExport
     /// Writes the chart as HTML that loads the shared plotly.js beside it (see <see cref="ToSharedScriptHtml"/>),
     /// atomically; call <see cref="WriteSharedScript"/> once for the folder.
     /// </summary>
-    public static void WriteHtmlWithSharedScript(GenericChart chart, string path, string? documentTitle = null)
+    /// <param name="chart">The chart.</param>
+    /// <param name="path">The page to write.</param>
+    /// <param name="documentTitle">The page's title, if any.</param>
+    /// <param name="scriptName">The script's path relative to the page, as <see cref="WriteSharedScript"/> returns it.</param>
+    public static void WriteHtmlWithSharedScript(GenericChart chart, string path, string? documentTitle = null, string scriptName = SharedScriptName)
     {
         ArgumentNullException.ThrowIfNull(chart);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        WriteAllTextAtomic(path, ToSharedScriptHtml(chart, documentTitle));
+        WriteAllTextAtomic(path, ToSharedScriptHtml(chart, documentTitle, scriptName));
     }
 
     /// <summary>
-    /// Writes plotly.js (the copy inside Plotly.NET.dll) to <paramref name="directory"/>/plotly.min.js unless the
-    /// same bytes are there already; returns its path.
+    /// Makes plotly.js (the copy inside Plotly.NET.dll) available to the pages of <paramref name="directory"/> and
+    /// returns the path they load it by, relative to them. When the folder above already holds the same bytes as
+    /// plotly.min.js (a figure set inside another, like figures/fmnist-paper/ in figures/), the pages load
+    /// <c>../plotly.min.js</c> and no copy is written; otherwise the folder gets its own plotly.min.js, written
+    /// unless the same bytes are there already, and the pages load it beside them.
     /// </summary>
     public static string WriteSharedScript(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var path = Path.Combine(directory, SharedScriptName);
         var bytes = new UTF8Encoding(false).GetBytes(PlotlyJs);
-        if (!File.Exists(path) || !File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
+        static bool Holds(string path, byte[] bytes) => File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes);
+        var parent = Path.GetDirectoryName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
+        if (parent is not null && Holds(Path.Combine(parent, SharedScriptName), bytes))
+        {
+            return "../" + SharedScriptName;
+        }
+
+        var path = Path.Combine(directory, SharedScriptName);
+        if (!Holds(path, bytes))
         {
             WriteAllBytesAtomic(path, bytes);
         }
 
-        return path;
+        return SharedScriptName;
     }
 
     /// <summary>

@@ -370,11 +370,11 @@ public static class FigureSet
         var (tables, figures) = BuildWithCaptions(rows);
         var markdown = WriteTables(tables, directory);
 
-        FigureExport.WriteSharedScript(directory);
+        var script = FigureExport.WriteSharedScript(directory);
         foreach (var f in figures)
         {
             progress?.Report($"figure {f.Name}");
-            FigureExport.WriteHtmlWithSharedScript(f.Chart, Path.Combine(directory, f.Name + ".html"), f.Name);
+            FigureExport.WriteHtmlWithSharedScript(f.Chart, Path.Combine(directory, f.Name + ".html"), f.Name, script);
         }
 
         string message;
@@ -493,13 +493,13 @@ public static class FigureSet
             "Cells are mean ± sample std over seeds, the ± only where a row has more than one seed; counts are integers; the best cell of each column is bold.",
             $"Every **figure** as PNG at {FigureStyle.Dpi} dpi, vector SVG and PDF (printed by Chromium, fonts embedded), sized for paper templates: " +
             $"{FigureStyle.SingleColumnInches} in wide for one column, {FigureStyle.DoubleColumnInches} in for both (`\\includegraphics{{name.pdf}}` at its natural size). " +
-            "Titles are left out of the images (the captions below carry them) and kept in the interactive HTML, which loads the one `plotly.min.js` beside it (offline).",
+            "Titles are left out of the images (the captions below carry them) and kept in the interactive HTML, which loads the one `plotly.min.js` beside it or, for a figure set inside another, in the folder above (offline).",
             "Captions are generated from the rows each figure or table shows (seed counts, settings, what the reference lines are).",
         ]);
         report.AddSection("Figure style");
         report.AddParagraph(
             "White background, black frame, Arial/Liberation Sans at 7.5 pt. Each method has one colour (Okabe–Ito and Paul Tol colour-blind-safe palettes), " +
-            "one marker and one line dash in every figure, from the table in `lib/Iau/Reporting/FigureStyle.cs`; a method not in the table gets a fallback colour " +
+            "one marker and one line dash in every figure, from the table in `lib/Iau.Reporting/FigureStyle.cs`; a method not in the table gets a fallback colour " +
             "no other method of the same figure uses. Retrain, the gold standard, is a dashed black line with a grey band of ± 1 std wherever methods are compared to it. " +
             "Error bars are ± 1 sample std over seeds where a point has more than one seed (the forgetting-against-utility figures: 95% bootstrap intervals); single-seed figures say so in a note; the tables give each mean with its 95% bootstrap interval over the seeds. " +
             "Axis ranges fit the data rather than starting at 0; in the metric panels a method far outside the others (beyond 3 interquartile ranges) is an arrow at the panel's edge with its value. " +
