@@ -1,3 +1,4 @@
+using Iau.Evaluation;
 namespace Iau.Reporting;
 
 /// <summary>How the best cell of a summary-table column is chosen.</summary>
@@ -20,28 +21,21 @@ public enum BestRule
 public static class BestRules
 {
     /// <summary>
-    /// Default rule: <see cref="BestRule.ClosestToReference"/> for TA, RA, FA, UA and every metric starting
-    /// with "MIA_" or "AUC_" (unlearning should look like Retrain, not like "maximal" forgetting);
-    /// <see cref="BestRule.Lowest"/> for RTE, AvgGap, AvgRank and every metric starting with "L2_" or "JS_";
-    /// <see cref="BestRule.Highest"/> for Speedup; <see cref="BestRule.None"/> otherwise. Names are matched
-    /// case-insensitively.
+    /// Default rule, from the metric's goal in the catalog (<see cref="Metric.GoalOf"/>):
+    /// <see cref="BestRule.ClosestToReference"/> for TA, RA, FA, UA, the MIA metrics and the loss attack's AUC
+    /// (unlearning should look like Retrain, not like "maximal" forgetting); <see cref="BestRule.Lowest"/> for RTE,
+    /// the Avg Gap, the average rank and the distances to Retrain; <see cref="BestRule.Highest"/> for the speed-up;
+    /// <see cref="BestRule.None"/> otherwise. Names are matched case-insensitively.
     /// </summary>
     public static BestRule Default(string metric)
     {
         ArgumentNullException.ThrowIfNull(metric);
-        var m = metric.ToUpperInvariant();
-        if (m is "TA" or "RA" or "FA" or "UA" || m.StartsWith("MIA_", StringComparison.Ordinal) ||
-            m.StartsWith("AUC_", StringComparison.Ordinal))
+        return Metric.GoalOf(metric) switch
         {
-            return BestRule.ClosestToReference;
-        }
-
-        if (m is "RTE" or "AVGGAP" or "AVGRANK" || m.StartsWith("L2_", StringComparison.Ordinal) ||
-            m.StartsWith("JS_", StringComparison.Ordinal))
-        {
-            return BestRule.Lowest;
-        }
-
-        return m == "SPEEDUP" ? BestRule.Highest : BestRule.None;
+            MetricGoal.MatchReference => BestRule.ClosestToReference,
+            MetricGoal.Lower => BestRule.Lowest,
+            MetricGoal.Higher => BestRule.Highest,
+            _ => BestRule.None,
+        };
     }
 }

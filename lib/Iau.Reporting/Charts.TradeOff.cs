@@ -1,6 +1,7 @@
 using Iau.Experiments;
 using Plotly.NET;
 using static Iau.Reporting.PlotlyFigure;
+using Iau.Evaluation;
 
 namespace Iau.Reporting;
 
@@ -17,7 +18,7 @@ public static partial class Charts
     /// left out.
     /// </summary>
     public static GenericChart TradeOff(
-        IEnumerable<ResultRow> rows, string yMetric = "TA", string xMetric = "RTE", string? title = null,
+        IEnumerable<ResultRow> rows, string yMetric = Metric.TA, string xMetric = Metric.Rte, string? title = null,
         IReadOnlyList<string>? methodOrder = null, FigureSize? size = null)
     {
         var list = Materialise(rows);
@@ -68,7 +69,7 @@ public static partial class Charts
 
         if (rx.HasValue && rx.Mean > 0)
         {
-            var xText = string.Equals(xMetric, "RTE", StringComparison.OrdinalIgnoreCase) ? $"{Number(rx.Mean)} s" : Number(rx.Mean);
+            var xText = string.Equals(xMetric, Metric.Rte, StringComparison.OrdinalIgnoreCase) ? $"{Number(rx.Mean)} s" : Number(rx.Mean);
             annotations.Add(O(
                 ("text", $"Retrain ({xText})"), ("xref", "x"), ("yref", "paper"), ("x", Math.Log10(rx.Mean)), ("y", 1.005), ("xanchor", "center"),
                 ("yanchor", "bottom"), ("showarrow", false), ("font", O(("size", 8), ("color", FigureStyle.ReferenceColor)))));
@@ -80,7 +81,7 @@ public static partial class Charts
             annotations.Add(Note(note, 0, 1.005, xanchor: "left"));
         }
 
-        var xTitle = string.Equals(xMetric, "RTE", StringComparison.OrdinalIgnoreCase)
+        var xTitle = string.Equals(xMetric, Metric.Rte, StringComparison.OrdinalIgnoreCase)
             ? "Unlearning time RTE (s, log scale)"
             : $"{MetricLabel(xMetric)} (log scale)";
         var legendRows = TradeOffLegendRows(traces.Count, size);
@@ -111,7 +112,7 @@ public static partial class Charts
     }
 
     /// <summary>Whether <see cref="TradeOff"/> puts <paramref name="yMetric"/> on a log axis for these rows.</summary>
-    public static bool TradeOffUsesLogY(IEnumerable<ResultRow> rows, string yMetric = "TA", string xMetric = "RTE", IReadOnlyList<string>? methodOrder = null)
+    public static bool TradeOffUsesLogY(IEnumerable<ResultRow> rows, string yMetric = Metric.TA, string xMetric = Metric.Rte, IReadOnlyList<string>? methodOrder = null)
     {
         var list = Materialise(rows);
         var ys = new List<double>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Iau.Experiments;
 using static Iau.Reporting.PlotlyFigure;
+using Iau.Evaluation;
 
 namespace Iau.Reporting;
 
@@ -15,28 +16,16 @@ namespace Iau.Reporting;
 public static partial class Charts
 {
     /// <summary>The metrics of <see cref="MetricBars"/> when none are named: the accuracy-scale ones.</summary>
-    public static IReadOnlyList<string> DefaultBarMetrics { get; } = ["TA", "RA", "FA", "UA", "MIA_shadow", "MIA_entropy"];
+    public static IReadOnlyList<string> DefaultBarMetrics { get; } = [Metric.TA, Metric.RA, Metric.FA, Metric.UA, Metric.MiaShadow, Metric.MiaEntropy];
 
     /// <summary>False-positive rates at which <see cref="Roc"/> marks the true-positive rate (1% and 0.1%).</summary>
     public static IReadOnlyList<double> LowFprLevels { get; } = [0.01, 0.001];
 
-    /// <summary>The display name of a metric ("MIA_shadow" → "MIA (shadow)", "AvgGap" → "Avg Gap", …).</summary>
+    /// <summary>The display name of a metric, from the catalog ("MIA_shadow" → "MIA (shadow)", "AvgGap" → "Avg Gap", …).</summary>
     public static string MetricLabel(string metric)
     {
         ArgumentNullException.ThrowIfNull(metric);
-        return metric switch
-        {
-            "MIA_shadow" => "MIA (shadow)",
-            "MIA_entropy" => "MIA (entropy)",
-            "AUC_loss" => "AUC (loss attack)",
-            "L2_retrain" => "L2 to Retrain",
-            "JS_forget" => "JS on D_f",
-            "JS_test" => "JS on test",
-            "AvgGap" => "Avg Gap",
-            "RTE" => "RTE (s)",
-            "Speedup" => "Speed-up",
-            _ => metric,
-        };
+        return Metric.Label(metric);
     }
 
     /// <summary>The axis title of a variant parameter ("alpha" → "GR weight α of the original", "ratio" → "Forget ratio", …).</summary>
@@ -55,8 +44,7 @@ public static partial class Charts
     /// Whether a metric is measured against Retrain, so that Retrain's own value is 0 by definition (Avg Gap,
     /// L2 to Retrain, JS divergences).
     /// </summary>
-    public static bool IsDistanceToReference(string metric) =>
-        metric is "AvgGap" || metric.StartsWith("L2_", StringComparison.Ordinal) || metric.StartsWith("JS_", StringComparison.Ordinal);
+    public static bool IsDistanceToReference(string metric) => Metric.IsToReference(metric);
 
     /// <summary>
     /// What the error bars of a figure are, from the seed counts of its points: "single seed (n = 1): no error

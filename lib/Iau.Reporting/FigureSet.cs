@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Iau.Experiments;
 using Plotly.NET;
+using Iau.Evaluation;
 
 namespace Iau.Reporting;
 
@@ -80,7 +81,7 @@ public static class FigureSet
             var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true });
             tables.Add(new(name, TableCaption($"{what}, {model} on {dataset}", table), table, Wide: true));
 
-            var barMetrics = new[] { "TA", "RA", "FA", "MIA_shadow", "MIA_entropy" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+            var barMetrics = new[] { Metric.TA, Metric.RA, Metric.FA, Metric.MiaShadow, Metric.MiaEntropy }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
             if (barMetrics.Count > 0)
             {
                 var size = BarsSize(g, order);
@@ -94,15 +95,15 @@ public static class FigureSet
             }
 
             var trade = g.Where(r => r.Method != "original").ToList();
-            if (trade.Any(r => r.Metrics.ContainsKey("AvgGap") && r.Metrics.ContainsKey("RTE")))
+            if (trade.Any(r => r.Metrics.ContainsKey(Metric.AvgGap) && r.Metrics.ContainsKey(Metric.Rte)))
             {
                 var points = trade.Where(r => !IsRetrain(r)).Select(r => (r.Method, r.Variant)).Distinct().Count();
                 var tradeSize = FigureSize.DoubleColumn(Charts.TradeOffHeightInches(points, FigureStyle.DoubleColumnInches));
                 figures.Add(new(
                     $"{name}-tradeoff",
                     $"Cost against fidelity, {model} on {dataset}: Avg Gap to Retrain (mean |Δ| over TA, RA, FA, MIA; lower is closer) against unlearning time RTE, " +
-                    $"{(Charts.TradeOffUsesLogY(trade, "AvgGap", "RTE", order) ? "both on log scales" : "time on a log scale")} ({Seeds(trade)}). Dashed line: Retrain's time (band ± std); Retrain's Avg Gap is 0 by definition.",
-                    Charts.TradeOff(trade, "AvgGap", "RTE", $"Avg Gap vs time, {model}", order, tradeSize),
+                    $"{(Charts.TradeOffUsesLogY(trade, Metric.AvgGap, Metric.Rte, order) ? "both on log scales" : "time on a log scale")} ({Seeds(trade)}). Dashed line: Retrain's time (band ± std); Retrain's Avg Gap is 0 by definition.",
+                    Charts.TradeOff(trade, Metric.AvgGap, Metric.Rte, $"Avg Gap vs time, {model}", order, tradeSize),
                     tradeSize));
             }
 
@@ -156,7 +157,7 @@ public static class FigureSet
             var name = $"ablation-{dataset}-{model}";
             var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = AblationOrder });
             tables.Add(new(name, TableCaption($"Ablation of IAU on {model}, {dataset} (IA: forget term alone; GC: gradient correction with D_r; GR: original trained with gradient restriction)", table), table, Wide: true));
-            var metrics = new[] { "TA", "RA", "FA", "MIA_shadow", "AvgGap" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+            var metrics = new[] { Metric.TA, Metric.RA, Metric.FA, Metric.MiaShadow, Metric.AvgGap }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
             var seeds = g.Select(r => r.Seed).ToHashSet();
             var reference = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && seeds.Contains(r.Seed)).ToList();
             var refText = reference.Count > 0
@@ -179,14 +180,14 @@ public static class FigureSet
             var alpha = g.Where(r => r.Variant.StartsWith("alpha=", StringComparison.Ordinal)).ToList();
             if (alpha.Count > 0)
             {
-                var metrics = new[] { "FA", "AvgGap" }.Where(m => alpha.Any(r => r.Metrics.ContainsKey(m))).ToList();
+                var metrics = new[] { Metric.FA, Metric.AvgGap }.Where(m => alpha.Any(r => r.Metrics.ContainsKey(m))).ToList();
                 var seeds = alpha.Select(r => r.Seed).ToHashSet();
                 var reference = rows.Where(r => r.Experiment == "main" && ForgetOf(r) == ForgetOf(g.First()) && r.Dataset == dataset && r.Model == model && IsRetrain(r) && seeds.Contains(r.Seed)).ToList();
                 var size = FigureSize.DoubleColumn(2.3);
                 figures.Add(new(
                     $"{name}-alpha",
                     $"Sensitivity to the gradient-restriction weight α of the original ({Values(alpha, "alpha")}): {Join(metrics.Select(Charts.MetricLabel))} of IAU ({Seeds(alpha)}). " +
-                    (reference.Count > 0 && metrics.Contains("FA") ? "Dashed line in the FA panel: Retrain of the main experiment (its original trained with the default α) for the same seed; " : "") +
+                    (reference.Count > 0 && metrics.Contains(Metric.FA) ? "Dashed line in the FA panel: Retrain of the main experiment (its original trained with the default α) for the same seed; " : "") +
                     "each Avg Gap is measured against a Retrain with the same α, 0 by definition (dashed).",
                     Charts.Sweep(alpha, metrics, "alpha", "IAU vs α", logX: false, order, reference, size),
                     size));
@@ -195,7 +196,7 @@ public static class FigureSet
             var ratio = g.Where(r => r.Variant.StartsWith("ratio=", StringComparison.Ordinal)).ToList();
             if (ratio.Count > 0)
             {
-                var metrics = new[] { "TA", "FA" }.Where(m => ratio.Any(r => r.Metrics.ContainsKey(m))).ToList();
+                var metrics = new[] { Metric.TA, Metric.FA }.Where(m => ratio.Any(r => r.Metrics.ContainsKey(m))).ToList();
                 var size = FigureSize.DoubleColumn(2.3);
                 figures.Add(new(
                     $"{name}-ratio",
@@ -209,7 +210,7 @@ public static class FigureSet
         {
             var (dataset, model) = g.Key;
             var name = $"efficiency-{dataset}-{model}";
-            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true, Metrics = ["RTE", "TA", "FA", "forget_size", "retain_size"] });
+            var table = SummaryTable.Build(g, new SummaryTableOptions { MethodOrder = order, SplitByVariant = true, Metrics = [Metric.Rte, Metric.TA, Metric.FA, Metric.ForgetSize, Metric.RetainSize] });
             tables.Add(new(name, TableCaption($"Efficiency on {model}, {dataset}: unlearning time against the sizes of D_f and D_r", table), table, Wide: false));
             var forget = g.Where(r => r.Variant.StartsWith("forget=", StringComparison.Ordinal)).ToList();
             var effSeeds = g.Select(r => r.Seed).ToHashSet();
@@ -221,7 +222,7 @@ public static class FigureSet
                     $"{name}-forget",
                     $"Unlearning time RTE against the forget-set size (forget ratio of the training split {Values(forget, "forget")}, log scale) for {Join(MethodOrder.Arrange(forget.Where(r => !IsRetrain(r)).Select(r => r.Method), order).Select(Pretty))} ({Seeds(forget)}). " +
                     (hasRetrain ? "Retrain dashed black." : mainRetrain.Count > 0 ? "Dashed line: Retrain's time in the main experiment (its forget set, same seed); this experiment does not run Retrain." : "This experiment does not run Retrain."),
-                    Charts.Sweep(forget, ["RTE"], "forget", "Time vs |D_f|", logX: true, order, hasRetrain ? null : mainRetrain.Count > 0 ? mainRetrain : null, FigureSize.SingleColumn(2.6)),
+                    Charts.Sweep(forget, [Metric.Rte], "forget", "Time vs |D_f|", logX: true, order, hasRetrain ? null : mainRetrain.Count > 0 ? mainRetrain : null, FigureSize.SingleColumn(2.6)),
                     FigureSize.SingleColumn(2.6)));
             }
 
@@ -229,8 +230,8 @@ public static class FigureSet
             if (retain.Count > 0)
             {
                 // Retrain at the same forget-set size as the retain sweep, from the forget sweep.
-                var forgetSize = retain.Select(r => r.Metrics.GetValueOrDefault("forget_size", double.NaN)).FirstOrDefault(double.IsFinite, double.NaN);
-                var reference = forget.Where(r => IsRetrain(r) && r.Metrics.GetValueOrDefault("forget_size", double.NaN) == forgetSize).ToList();
+                var forgetSize = retain.Select(r => r.Metrics.GetValueOrDefault(Metric.ForgetSize, double.NaN)).FirstOrDefault(double.IsFinite, double.NaN);
+                var reference = forget.Where(r => IsRetrain(r) && r.Metrics.GetValueOrDefault(Metric.ForgetSize, double.NaN) == forgetSize).ToList();
                 var fromMain = reference.Count == 0 && mainRetrain.Count > 0;
                 if (fromMain)
                 {
@@ -242,7 +243,7 @@ public static class FigureSet
                     $"Unlearning time of IAU against the share of D_r its retain gradient is computed on ({Values(retain, "retain")}; cached IAU needs no pass over D_r) ({Seeds(retain)})." +
                     (fromMain ? " Dashed line: Retrain's time in the main experiment (same seed)."
                         : reference.Count > 0 ? $" Dashed line: Retrain's time for the same |D_f| = {forgetSize.ToString("F0", CultureInfo.InvariantCulture)}." : " No Retrain time to compare with."),
-                    Charts.Sweep(retain, ["RTE"], "retain", "Time vs |D_r|", logX: false, order, reference, FigureSize.SingleColumn(2.6)),
+                    Charts.Sweep(retain, [Metric.Rte], "retain", "Time vs |D_r|", logX: false, order, reference, FigureSize.SingleColumn(2.6)),
                     FigureSize.SingleColumn(2.6)));
             }
         }
@@ -253,22 +254,22 @@ public static class FigureSet
             var name = $"sequential-{dataset}-{model}";
             var streamOrder = MethodOrder.Arrange(g.Select(r => r.Method), StreamOrder);
             var requests = g.Select(r => VariantParameter.TryParse(r.Variant, "request", out var j) ? j : 0).DefaultIfEmpty().Max();
-            var perRequest = g.Select(r => r.Metrics.GetValueOrDefault("removed")).DefaultIfEmpty().Min();
+            var perRequest = g.Select(r => r.Metrics.GetValueOrDefault(Metric.Removed)).DefaultIfEmpty().Min();
             var stream = $"{requests:F0} requests of {perRequest:F0} samples each";
-            var checkpoints = g.Where(r => r.Metrics.ContainsKey("AvgGap")).ToList();
+            var checkpoints = g.Where(r => r.Metrics.ContainsKey(Metric.AvgGap)).ToList();
             if (checkpoints.Count > 0)
             {
-                var table = SummaryTable.Build(checkpoints, new SummaryTableOptions { MethodOrder = streamOrder, SplitByVariant = true, Metrics = ["AvgGap", "FA_gap", "TA", "TA_gap", "FA", "MIA_shadow", "RTE", "CumSeconds", "removed"] });
+                var table = SummaryTable.Build(checkpoints, new SummaryTableOptions { MethodOrder = streamOrder, SplitByVariant = true, Metrics = [Metric.AvgGap, Metric.FaGap, Metric.TA, Metric.TaGap, Metric.FA, Metric.MiaShadow, Metric.Rte, Metric.CumulativeSeconds, Metric.Removed] });
                 tables.Add(new(name, TableCaption($"A stream of deletion requests on {model}, {dataset} ({stream}), measured after every 5th request and the last against Retrain on what remains: Avg Gap, forgetting (FA of everything forgotten so far, and its gap to Retrain's), utility (TA and its gap), and cost (seconds of the request, cumulative seconds; Retrain's as if retrained after every request)", table), table, Wide: true));
                 var size = FigureSize.DoubleColumn(2.4);
                 figures.Add(new(
                     $"{name}-gap",
                     $"A stream of deletion requests ({stream}): Avg Gap and forget-accuracy gap to Retrain on the remaining set, after every 5th request and the last, per method, mean ± std over {Seeds(g)}; Retrain is 0 by definition.",
-                    Charts.Sweep(checkpoints, ["AvgGap", "FA_gap"], "request", "Gap to Retrain over a stream of requests", logX: false, streamOrder, null, size),
+                    Charts.Sweep(checkpoints, [Metric.AvgGap, Metric.FaGap], "request", "Gap to Retrain over a stream of requests", logX: false, streamOrder, null, size),
                     size));
             }
 
-            var metrics = new[] { "TA", "FA" }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
+            var metrics = new[] { Metric.TA, Metric.FA }.Where(m => g.Any(r => r.Metrics.ContainsKey(m))).ToList();
             var accuracySize = FigureSize.DoubleColumn(2.3);
             figures.Add(new(
                 $"{name}-requests",
@@ -276,13 +277,13 @@ public static class FigureSet
                 (checkpoints.Count > 0 ? "; Retrain (dashed) on the remaining set after every 5th request and the last." : "; no Retrain reference in these rows."),
                 Charts.Sweep(g, metrics, "request", "Accuracy over a stream of requests", logX: false, streamOrder, null, accuracySize),
                 accuracySize));
-            if (g.Any(r => r.Metrics.ContainsKey("CumSeconds")))
+            if (g.Any(r => r.Metrics.ContainsKey(Metric.CumulativeSeconds)))
             {
                 var timeSize = FigureSize.DoubleColumn(2.6);
                 figures.Add(new(
                     $"{name}-time",
                     $"A stream of deletion requests ({stream}): cumulative seconds against the request index (log scale where the range needs it), mean ± std over {Seeds(g)}; Retrain's as if it retrained after every request, each request charged the time of the Retrain at the next checkpoint; the original (no work) is left out.",
-                    Charts.Sweep(g.Where(r => r.Method != "original"), ["CumSeconds"], "request", "Cumulative time over a stream of requests", logX: false, streamOrder, null, timeSize),
+                    Charts.Sweep(g.Where(r => r.Method != "original"), [Metric.CumulativeSeconds], "request", "Cumulative time over a stream of requests", logX: false, streamOrder, null, timeSize),
                     timeSize));
             }
         }
@@ -291,14 +292,14 @@ public static class FigureSet
         {
             var (dataset, model) = g.Key;
             var name = $"convex-{dataset}-{model}";
-            var table = SummaryTable.Build(g, new SummaryTableOptions { SplitByVariant = true, Metrics = ["iau_error", "iu_error", "certified_error", "iau_cosine", "iu_cosine", "shift_norm", "retrain_seconds", "iau_seconds", "iu_seconds"] });
+            var table = SummaryTable.Build(g, new SummaryTableOptions { SplitByVariant = true, Metrics = [.. ConvexColumns] });
             tables.Add(new(name, TableCaption($"Convex ground truth on {model}, {dataset}: error ‖θ_method − θ_retrain‖ / ‖θ* − θ_retrain‖ against exact retraining, cosine of each update with the true shift, times", table), table, Wide: true));
-            var points = g.Select(r => (Removed: r.Metrics.GetValueOrDefault("removed", ParseRemoved(r.Variant)), r))
+            var points = g.Select(r => (Removed: r.Metrics.GetValueOrDefault(Metric.Removed, ParseRemoved(r.Variant)), r))
                 .GroupBy(p => p.Removed).OrderBy(p => p.Key).ToList();
             var removed = points.Select(p => p.Key).ToList();
             var series = new[] { "iau", "iu", "certified" }
-                .Where(m => g.Any(r => r.Metrics.ContainsKey($"{m}_error")))
-                .Select(m => (m, (IReadOnlyList<MeanStd>)[.. points.Select(p => MeanStd.Of(p.Select(x => x.r.Metrics.GetValueOrDefault($"{m}_error", double.NaN))))]))
+                .Where(m => g.Any(r => r.Metrics.ContainsKey(Metric.OfMethod(m, Metric.ErrorSuffix))))
+                .Select(m => (m, (IReadOnlyList<MeanStd>)[.. points.Select(p => MeanStd.Of(p.Select(x => x.r.Metrics.GetValueOrDefault(Metric.OfMethod(m, Metric.ErrorSuffix), double.NaN))))]))
                 .ToList();
             figures.Add(new(
                 $"{name}-error",
@@ -347,12 +348,11 @@ public static class FigureSet
     internal static string SettingName(string experiment, string dataset, string model, string forget) =>
         $"{experiment}-{dataset}-{model}" + (forget is "ratio=0.05" or "" || experiment == "classwise" ? string.Empty : "-" + forget.Replace("ratio=", "random-", StringComparison.Ordinal));
 
-    /// <summary>The forget-set segment of a row's key ("ratio=0.05", "class=0"; experiment/dataset/model/forget/variant/method/seed), "" when the key has none.</summary>
+    /// <summary>The forget set of a row's setting ("ratio=0.05", "class=0"; see <see cref="ResultRow.ForgetSetting"/>).</summary>
     public static string ForgetOf(ResultRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var parts = row.Key.Split('/');
-        return parts.Length >= 7 ? parts[3] : string.Empty;
+        return row.ForgetSetting;
     }
 
     /// <summary>
@@ -533,7 +533,14 @@ public static class FigureSet
         return report;
     }
 
-    private static readonly string[] AuditBarMetrics = ["F", "ULiRA_AUC", "TA"];
+    private static readonly string[] ConvexColumns =
+    [
+        Metric.OfMethod("iau", Metric.ErrorSuffix), Metric.OfMethod("iu", Metric.ErrorSuffix), Metric.OfMethod("certified", Metric.ErrorSuffix),
+        Metric.OfMethod("iau", Metric.CosineSuffix), Metric.OfMethod("iu", Metric.CosineSuffix), Metric.ShiftNorm, Metric.RetrainSeconds,
+        Metric.OfMethod("iau", Metric.SecondsSuffix), Metric.OfMethod("iu", Metric.SecondsSuffix),
+    ];
+
+    private static readonly string[] AuditBarMetrics = [Metric.AuditF, Metric.ULiraAuc, Metric.TA];
 
     /// <summary>The stream's methods first, in the order its cells run; the baselines follow as in the main comparison.</summary>
     internal static readonly string[] StreamOrder = ["retrain", "original", "iau-exact", "iau-cached-r1", "iau-cached-r2", "iau-cached-r5", "iau-cached", .. MethodOrderDefault];

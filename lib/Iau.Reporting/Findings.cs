@@ -149,12 +149,12 @@ public static class Findings
                 $"the other {ranking.Count - 1 - better.Count - worse.Count} are not distinguishable from doing nothing.");
         }
 
-        var originalTa = Mean(rows.Where(r => r.Method == "original"), "TA");
+        var originalTa = Mean(rows.Where(r => r.Method == "original"), Metric.TA);
         // Forgetting a whole class costs Retrain that class's share of TA by design, so class-wise settings are
         // measured against Retrain's TA; random forget sets against the original's (the tuner's guard).
         var classWise = rows.Any(r => r.Experiment == "classwise");
         var useOriginal = double.IsFinite(originalTa) && !classWise;
-        var reference = useOriginal ? originalTa : Mean(rows.Where(r => r.Method == MethodOrder.DefaultReference), "TA");
+        var reference = useOriginal ? originalTa : Mean(rows.Where(r => r.Method == MethodOrder.DefaultReference), Metric.TA);
         var who = useOriginal ? "the original's" : "Retrain's";
         var collapsed = ranking.Where(r => r.Ta.Value < reference - CollapseGuard).ToList();
 
@@ -193,8 +193,8 @@ public static class Findings
             sentences.Add($"The share of the original's FA gap closed is n/a here: {cmp.ShareNote} (FA gap {Cell(cmp.OriginalFaGap)}); the signed FA − FA_Retrain is in the table.");
         }
 
-        var rmiaOriginal = Interval(rows.Where(r => r.Method == "original"), ExperimentContext.RmiaAuc);
-        var rmiaRetrain = Interval(rows.Where(r => r.Method == MethodOrder.DefaultReference), ExperimentContext.RmiaAuc);
+        var rmiaOriginal = Interval(rows.Where(r => r.Method == "original"), Metric.RmiaAuc);
+        var rmiaRetrain = Interval(rows.Where(r => r.Method == MethodOrder.DefaultReference), Metric.RmiaAuc);
         if (double.IsFinite(rmiaOriginal.Value) && double.IsFinite(rmiaRetrain.Value))
         {
             var separates = rmiaOriginal.Low > rmiaRetrain.High;
@@ -202,7 +202,7 @@ public static class Findings
                 (separates ? "the intervals do not overlap, so the attack can see what the original still holds of D_f." : "the intervals overlap, so this attack cannot tell the original from Retrain here and its column does not rank forgetting."));
         }
 
-        var retrainRte = Mean(rows.Where(r => r.Method == MethodOrder.DefaultReference), "RTE");
+        var retrainRte = Mean(rows.Where(r => r.Method == MethodOrder.DefaultReference), Metric.Rte);
         var timed = new[] { "iau", "iau-cached" }.Select(l => cmp[l]).Where(r => r is not null && double.IsFinite(r.Rte) && r.Rte > 0).ToList();
         if (timed.Count > 0 && double.IsFinite(retrainRte))
         {
@@ -214,7 +214,7 @@ public static class Findings
             : $"Mean TA more than {CollapseGuard} below {who} ({F2(reference)}): " + string.Join("; ", collapsed.Select(r => $"{r.Label} {Cell(r.Ta, "F2")}")) + ".");
 
         var diverged = rows.Where(r => r.Method != MethodOrder.DefaultReference).GroupBy(r => new SummaryRowKey(r.Method, r.Variant).Label)
-            .Select(g => (Label: g.Key, Count: g.Count(r => r.Metrics.GetValueOrDefault(ExperimentContext.DivergedMetric) == 1), Total: g.Count()))
+            .Select(g => (Label: g.Key, Count: g.Count(r => r.Metrics.GetValueOrDefault(Metric.Diverged) == 1), Total: g.Count()))
             .Where(t => t.Count > 0).OrderBy(t => t.Label, StringComparer.Ordinal).ToList();
         if (diverged.Count > 0)
         {
@@ -241,7 +241,7 @@ public static class Findings
         var pairs = rows.Where(r => r.Variant == MainExperiment.TunedVariant).Select(r => r.Method).Distinct().Order(StringComparer.Ordinal)
             .Select(m =>
             {
-                double Gap(ResultRow r) => r.Metrics.GetValueOrDefault("AvgGap", double.NaN);
+                double Gap(ResultRow r) => r.Metrics.GetValueOrDefault(Metric.AvgGap, double.NaN);
                 var t = rows.Where(r => r.Method == m && r.Variant == MainExperiment.TunedVariant && retrain.ContainsKey(r.Seed)).ToDictionary(r => r.Seed, Gap);
                 var d = rows.Where(r => r.Method == m && r.Variant.Length == 0 && retrain.ContainsKey(r.Seed)).ToDictionary(r => r.Seed, Gap);
                 var seeds = t.Keys.Where(s => d.ContainsKey(s) && double.IsFinite(t[s]) && double.IsFinite(d[s])).Order().ToArray();

@@ -89,7 +89,7 @@ public sealed record SettingComparison(
         double[] Gap(IReadOnlyDictionary<int, IReadOnlyDictionary<string, double>> bySeed, string metric) =>
             [.. seeds.Select(s => bySeed.TryGetValue(s, out var m) && m.TryGetValue(metric, out var v) && retrain[s].TryGetValue(metric, out var r) ? v - r : double.NaN)];
 
-        var originalFa = original is null ? seeds.Select(_ => double.NaN).ToArray() : Gap(original, "FA");
+        var originalFa = original is null ? seeds.Select(_ => double.NaN).ToArray() : Gap(original, Metric.FA);
         var originalInterval = MeanInterval(originalFa);
         string? note = null;
         if (original is null)
@@ -113,7 +113,7 @@ public sealed record SettingComparison(
         var perRow = groups.Select(g =>
         {
             var avgGap = seeds.Select(s => g.BySeed.TryGetValue(s, out var m) ? AvgGapOf(m, retrain[s]) : double.NaN).ToArray();
-            var fa = Gap(g.BySeed, "FA");
+            var fa = Gap(g.BySeed, Metric.FA);
             var share = shareDefined ? fa.Select((x, i) => 1 - (x / originalFa[i])).ToArray() : null;
             return (g.Key, g.BySeed, AvgGap: avgGap, Fa: fa, Share: share);
         }).ToList();
@@ -147,14 +147,14 @@ public sealed record SettingComparison(
         var entries = perRow.Select((r, k) =>
         {
             Array.Sort(placeDraws[k]);
-            var rmia = Gap(r.BySeed, ExperimentContext.RmiaAuc);
-            var rte = r.BySeed.Values.Select(m => m.GetValueOrDefault("RTE", double.NaN)).Where(double.IsFinite).ToArray();
+            var rmia = Gap(r.BySeed, Metric.RmiaAuc);
+            var rte = r.BySeed.Values.Select(m => m.GetValueOrDefault(Metric.Rte, double.NaN)).Where(double.IsFinite).ToArray();
             return new ComparisonEntry(
                 r.Key.Label, r.Key.Method, r.Key.Variant, r.BySeed.Count,
                 ranks[k], places[k], Bootstrap.Percentile(placeDraws[k], 0.025), Bootstrap.Percentile(placeDraws[k], 0.975),
                 MeanInterval(r.AvgGap), MeanInterval(r.Fa), r.Share is null ? null : MeanInterval(r.Share), rmia.Any(double.IsFinite) ? MeanInterval(rmia) : null,
-                MeanInterval(Gap(r.BySeed, "TA")), MeanInterval(Gap(r.BySeed, "RA")),
-                MeanInterval([.. seeds.Select(s => r.BySeed.TryGetValue(s, out var m) ? m.GetValueOrDefault("TA", double.NaN) : double.NaN)]),
+                MeanInterval(Gap(r.BySeed, Metric.TA)), MeanInterval(Gap(r.BySeed, Metric.RA)),
+                MeanInterval([.. seeds.Select(s => r.BySeed.TryGetValue(s, out var m) ? m.GetValueOrDefault(Metric.TA, double.NaN) : double.NaN)]),
                 rte.Length > 0 ? rte.Average() : double.NaN,
                 gapVsIau?[k], gapVsOrig?[k], shareVsIau?[k], shareVsOrig?[k]);
         })
@@ -166,7 +166,7 @@ public sealed record SettingComparison(
     /// <summary>The row's Avg Gap as stored, else (rows written before the original was measured against Retrain) from its metrics.</summary>
     private static double AvgGapOf(IReadOnlyDictionary<string, double> m, IReadOnlyDictionary<string, double> retrain)
     {
-        if (m.TryGetValue("AvgGap", out var g))
+        if (m.TryGetValue(Metric.AvgGap, out var g))
         {
             return g;
         }

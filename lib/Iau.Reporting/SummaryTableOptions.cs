@@ -1,17 +1,16 @@
+using Iau.Evaluation;
 namespace Iau.Reporting;
 
 /// <summary>How <see cref="SummaryTable.Build"/> aggregates and renders rows.</summary>
 public sealed record SummaryTableOptions
 {
     /// <summary>
-    /// The canonical metric order: columns follow it, then any other metric alphabetically, unless
+    /// The canonical metric order: the catalog's metrics that a comparison judges (<see cref="Metric.All"/> with a
+    /// goal), in catalog order. Columns follow it, then any other metric alphabetically, unless
     /// <see cref="Metrics"/> names the columns.
     /// </summary>
     public static IReadOnlyList<string> CanonicalMetricOrder { get; } =
-    [
-        "TA", "RA", "FA", "UA", "MIA_shadow", "MIA_entropy", "AUC_loss", "L2_retrain", "JS_forget", "JS_test",
-        "RTE", "Speedup", "AvgGap", "AvgRank",
-    ];
+        [.. Metric.All.Where(m => m.Goal != MetricGoal.None).Select(m => m.Name)];
 
     /// <summary>Columns to show, in this order; null for every metric found (canonical order first).</summary>
     public IReadOnlyList<string>? Metrics { get; init; }
@@ -38,7 +37,7 @@ public sealed record SummaryTableOptions
     /// <summary>Whether rows are split by variant ("method [variant]") when an experiment has several.</summary>
     public bool SplitByVariant { get; init; } = true;
 
-    /// <summary>Decimals per metric; default 4 (2 for RTE and Speedup, which are seconds and ratios).</summary>
+    /// <summary>Decimals per metric; default the catalog's (<see cref="Metric.DigitsOf"/>: 2 for RTE and Speedup, which are seconds and ratios, else 4).</summary>
     public Func<string, int> DigitsFor { get; init; } = DefaultDigits;
 
     /// <summary>Whether to add a column "n" with the number of seeds of each row.</summary>
@@ -48,7 +47,5 @@ public sealed record SummaryTableOptions
     public double TieTolerance { get; init; } = 1e-12;
 
     /// <summary>The default of <see cref="DigitsFor"/>.</summary>
-    public static int DefaultDigits(string metric) =>
-        string.Equals(metric, "RTE", StringComparison.OrdinalIgnoreCase) ||
-        string.Equals(metric, "Speedup", StringComparison.OrdinalIgnoreCase) ? 2 : 4;
+    public static int DefaultDigits(string metric) => Metric.DigitsOf(metric);
 }

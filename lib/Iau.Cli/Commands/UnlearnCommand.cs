@@ -4,6 +4,7 @@ using Iau.Experiments;
 using Iau.Runtime;
 using Iau.Unlearning;
 using Spectre.Console;
+using Iau.Evaluation;
 
 namespace Iau.Cli.Commands;
 
@@ -151,7 +152,7 @@ internal static class UnlearnCommand
             c.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{session.Checkpoint.Model} on {d.Dataset.Info.Name}: forget {d.Forget.Count:N0} ({d.Split.ForgetMode}), retain {d.Retain.Count:N0}, test {d.Test.Count:N0}"));
             var (ta, ra, fa) = session.EvaluateOriginal();
-            var table = new Table().AddColumns("method", "TA", "RA", "FA", "seconds", "steps", "notes");
+            var table = new Table().AddColumns("method", Metric.TA, Metric.RA, Metric.FA, "seconds", "steps", "notes");
             table.AddRow("original", F(ta), F(ra), F(fa), "-", "-", string.Empty);
             var classes = session.Checkpoint.Metadata.Classes;
             foreach (var m in methods)

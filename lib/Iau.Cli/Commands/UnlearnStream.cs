@@ -224,7 +224,7 @@ internal static class UnlearnStream
             {
                 ["test_accuracy"] = ta,
                 ["forget_accuracy"] = fa,
-                ["unlearn_seconds"] = cumulative,
+                [Metric.UnlearnSeconds] = cumulative,
             },
             Notes = FormattableString.Invariant($"stream of deletion requests: {stream.Answered} answered with {methodName}, {stream.Removed.Count} samples forgotten (see {StateFile})"),
             ExtraTensors = [],

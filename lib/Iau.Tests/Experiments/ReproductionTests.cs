@@ -1,5 +1,6 @@
 using Iau.Runtime;
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Experiments;
 using Iau.Tests.Data;
 
@@ -61,7 +62,7 @@ public sealed class ReproductionTests : IDisposable
         var summary = Reproduction.Run(profile, o);
         Assert.Equal(3, summary.Run);
         var ga = ResultsStore.Read(o.ResultsPath).Single(r => r.Method == "ga");
-        Assert.Equal(1, ga.Metrics[ExperimentContext.DivergedMetric]);
+        Assert.Equal(1, ga.Metrics[Metric.Diverged]);
         Assert.False(ga.Metrics.ContainsKey("MIA_shadow"));
         Assert.InRange(ga.Metrics["AvgGap"], 0, 1);
         Assert.False(ga.Notes.ContainsKey(RocNote.Key));
@@ -75,7 +76,7 @@ public sealed class ReproductionTests : IDisposable
         var retrain = new Dictionary<string, double> { ["TA"] = 0.7, ["RA"] = 0.8, ["FA"] = 0.6, ["MIA_shadow"] = 0.1 };
         Assert.Equal(0.175, ExperimentContext.AvgGapToRetrain(method, retrain), 12);
 
-        var diverged = new Dictionary<string, double> { ["TA"] = 0.1, ["RA"] = 0.1, ["FA"] = 0.1, [ExperimentContext.DivergedMetric] = 1 };
+        var diverged = new Dictionary<string, double> { ["TA"] = 0.1, ["RA"] = 0.1, ["FA"] = 0.1, [Metric.Diverged] = 1 };
         Assert.Equal(0.7, ExperimentContext.AvgGapToRetrain(method, diverged), 12);
         Assert.Throws<ArgumentException>(() => ExperimentContext.AvgGapToRetrain(method, new Dictionary<string, double> { ["TA"] = 0.1, ["RA"] = 0.1, ["FA"] = 0.1 }));
     }
@@ -154,7 +155,7 @@ public sealed class ReproductionTests : IDisposable
             Assert.Equal(Enumerable.Range(1, 6).Select(j => $"request={j}"), list.Select(r => r.Variant));
             Assert.Equal(Enumerable.Range(1, 6).Select(j => 4.0 * j), list.Select(r => r.Metrics["removed"]));
             var cumulative = 0.0;
-            Assert.All(list, r => Assert.Equal(cumulative += r.Metrics["RTE"], r.Metrics[SequentialExperiment.CumulativeSeconds], 9));
+            Assert.All(list, r => Assert.Equal(cumulative += r.Metrics["RTE"], r.Metrics[Metric.CumulativeSeconds], 9));
 
             // After every 5th request and the last, the row is measured against Retrain on what remains.
             Assert.Equal(["request=5", "request=6"], list.Where(r => r.Metrics.ContainsKey("AvgGap")).Select(r => r.Variant));
@@ -170,7 +171,7 @@ public sealed class ReproductionTests : IDisposable
         Assert.All(byMethod["retrain"], r => Assert.Equal((0.0, 0.0), (r.Metrics["AvgGap"], r.Metrics["FA_gap"])));
         // Retrain's cumulative cost: as if retrained after every request (5 requests at the first checkpoint's time, then 1).
         var (r5, r6) = (byMethod["retrain"][0].Metrics, byMethod["retrain"][1].Metrics);
-        Assert.Equal((5 * r5["RTE"]) + r6["RTE"], r6[SequentialExperiment.CumulativeSeconds], 9);
+        Assert.Equal((5 * r5["RTE"]) + r6["RTE"], r6[Metric.CumulativeSeconds], 9);
         // The control answers nothing: its test accuracy never moves and it costs nothing.
         Assert.Single(byMethod["original"].Select(r => r.Metrics["TA"]).Distinct());
         Assert.All(byMethod["original"], r => Assert.Equal(0, r.Metrics["RTE"]));

@@ -39,9 +39,9 @@ public sealed record Accuracies(double Test, double Retain, double Forget)
     /// <summary>The values under the result-row metric names TA, RA, FA, UA.</summary>
     public IReadOnlyDictionary<string, double> ToMetrics() => new Dictionary<string, double>(StringComparer.Ordinal)
     {
-        ["TA"] = Test,
-        ["RA"] = Retain,
-        ["FA"] = Forget,
-        ["UA"] = Unlearn,
+        [Metric.TA] = Test,
+        [Metric.RA] = Retain,
+        [Metric.FA] = Forget,
+        [Metric.UA] = Unlearn,
     };
 }

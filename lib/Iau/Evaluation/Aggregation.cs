@@ -27,7 +27,7 @@ public static class Aggregation
     /// The metrics of the gap-based comparison, under the result-row names: TA, RA, FA and MIA_shadow (the
     /// paper's shadow-model MIA).
     /// </summary>
-    public static IReadOnlyList<string> GapMetrics { get; } = ["TA", "RA", "FA", "MIA_shadow"];
+    public static IReadOnlyList<string> GapMetrics => Metric.GapMetrics;
 
     /// <summary>Mean, sample standard deviation and Student-t 95 % confidence interval of <paramref name="values"/>.</summary>
     public static MetricSummary Summary(IReadOnlyList<double> values)

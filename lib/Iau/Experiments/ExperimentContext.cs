@@ -87,7 +87,7 @@ internal sealed class ExperimentContext : IDisposable
         var retrain = full || method == "retrain" ? Retrained(spec, seed, data, original, alpha) : null;
         if (method == "retrain")
         {
-            var rs = retrain!.Metadata.Metrics["unlearn_seconds"];
+            var rs = retrain!.Metadata.Metrics[Metric.UnlearnSeconds];
             var m = full ? Measure(spec, seed, data, retrain.Model, alpha, rs, retrain) : Quick(data, retrain.Model, rs);
             return (m, new Dictionary<string, string> { ["notes"] = retrain.Metadata.Notes ?? string.Empty });
         }
@@ -99,7 +99,7 @@ internal sealed class ExperimentContext : IDisposable
         var metrics = full ? Measure(spec, seed, data, result.Model, alpha, result.Seconds, retrain) : Quick(data, result.Model, result.Seconds);
         if (retrain is not null)
         {
-            metrics["Speedup"] = retrain.Metadata.Metrics["unlearn_seconds"] / Math.Max(result.Seconds, 1e-9);
+            metrics[Metric.Speedup] = retrain.Metadata.Metrics[Metric.UnlearnSeconds] / Math.Max(result.Seconds, 1e-9);
         }
 
         return (metrics, new Dictionary<string, string>(result.Notes) { ["description"] = result.Description });
@@ -107,9 +107,9 @@ internal sealed class ExperimentContext : IDisposable
 
     internal static Dictionary<string, double> Quick(SplitData data, IauModel model, double seconds) => new()
     {
-        ["TA"] = Evaluator.Accuracy(model, data.Test),
-        ["FA"] = Evaluator.Accuracy(model, data.Forget),
-        ["RTE"] = seconds,
+        [Metric.TA] = Evaluator.Accuracy(model, data.Test),
+        [Metric.FA] = Evaluator.Accuracy(model, data.Forget),
+        [Metric.Rte] = seconds,
     };
 
     /// <summary>
@@ -124,20 +124,20 @@ internal sealed class ExperimentContext : IDisposable
         {
             var d = new Dictionary<string, double>
             {
-                ["TA"] = acc.Test,
-                ["RA"] = acc.Retain,
-                ["FA"] = acc.Forget,
-                ["UA"] = 1 - acc.Forget,
-                [DivergedMetric] = 1,
+                [Metric.TA] = acc.Test,
+                [Metric.RA] = acc.Retain,
+                [Metric.FA] = acc.Forget,
+                [Metric.UA] = 1 - acc.Forget,
+                [Metric.Diverged] = 1,
             };
             if (seconds is double ds)
             {
-                d["RTE"] = ds;
+                d[Metric.Rte] = ds;
             }
 
             if (retrain is not null)
             {
-                d["AvgGap"] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), ["TA", "RA", "FA"]);
+                d[Metric.AvgGap] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), [Metric.TA, Metric.RA, Metric.FA]);
             }
 
             lastRoc.Value = null; // set last: measuring Retrain above sets it too
@@ -148,34 +148,34 @@ internal sealed class ExperimentContext : IDisposable
         var roc = LossAttack.Roc(model, data.Forget, data.NonMembers);
         var m = new Dictionary<string, double>
         {
-            ["TA"] = acc.Test,
-            ["RA"] = acc.Retain,
-            ["FA"] = acc.Forget,
-            ["UA"] = 1 - acc.Forget,
-            ["MIA_shadow"] = attack.MemberRate(model, data.Forget),
-            ["MIA_entropy"] = EntropyAttack.Efficacy(model, data.Retain, data.Test, data.Forget, seed),
-            ["AUC_loss"] = roc.Auc,
+            [Metric.TA] = acc.Test,
+            [Metric.RA] = acc.Retain,
+            [Metric.FA] = acc.Forget,
+            [Metric.UA] = 1 - acc.Forget,
+            [Metric.MiaShadow] = attack.MemberRate(model, data.Forget),
+            [Metric.MiaEntropy] = EntropyAttack.Efficacy(model, data.Retain, data.Test, data.Forget, seed),
+            [Metric.AucLoss] = roc.Auc,
         };
         if (spec.ReferenceModels > 0)
         {
             var rmia = Rmia.Attack(model, data.Forget, data.NonMembers, data.Valid, References(spec, seed, data, alpha));
-            m[RmiaAuc] = rmia.Auc;
-            m[RmiaTpr1] = rmia.TprAt1;
-            m[RmiaTpr01] = rmia.TprAt01;
+            m[Metric.RmiaAuc] = rmia.Auc;
+            m[Metric.RmiaTpr1] = rmia.TprAt1;
+            m[Metric.RmiaTpr01] = rmia.TprAt01;
         }
 
         if (seconds is double s)
         {
-            m["RTE"] = s;
+            m[Metric.Rte] = s;
         }
 
         if (retrain is not null)
         {
-            m["L2_retrain"] = Distances.ParameterL2(model, retrain.Model);
-            m["JS_forget"] = Distances.JsDivergence(model, retrain.Model, data.Forget);
-            m["JS_test"] = Distances.JsDivergence(model, retrain.Model, data.Test);
+            m[Metric.L2Retrain] = Distances.ParameterL2(model, retrain.Model);
+            m[Metric.JsForget] = Distances.JsDivergence(model, retrain.Model, data.Forget);
+            m[Metric.JsTest] = Distances.JsDivergence(model, retrain.Model, data.Test);
             var rm = ReferenceEquals(model, retrain.Model) ? new Dictionary<string, double>(m) : RetrainMetrics(spec, seed, data, alpha, retrain);
-            m["AvgGap"] = AvgGapToRetrain(m, rm);
+            m[Metric.AvgGap] = AvgGapToRetrain(m, rm);
         }
 
         lastRoc.Value = roc; // set last: measuring Retrain above sets it too
@@ -187,19 +187,7 @@ internal sealed class ExperimentContext : IDisposable
     /// attack metrics (its row says Diverged = 1), so the gap to it is over the accuracies, as for a diverged method.
     /// </summary>
     internal static double AvgGapToRetrain(IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, double> retrain) =>
-        Aggregation.AvgGap(metrics, retrain, retrain.ContainsKey(DivergedMetric) ? ["TA", "RA", "FA"] : ["TA", "RA", "FA", "MIA_shadow"]);
-
-    /// <summary>AUC of the per-example attack (RMIA with reference models, <see cref="Rmia"/>): D_f against same-class test non-members.</summary>
-    internal const string RmiaAuc = "RMIA_AUC";
-
-    /// <summary>TPR of the per-example attack at 1% FPR.</summary>
-    internal const string RmiaTpr1 = "RMIA_TPR1";
-
-    /// <summary>TPR of the per-example attack at 0.1% FPR.</summary>
-    internal const string RmiaTpr01 = "RMIA_TPR01";
-
-    /// <summary>The metric that marks a diverged model's row (1 when its weights hold NaN or ±∞).</summary>
-    internal const string DivergedMetric = "Diverged";
+        Aggregation.AvgGap(metrics, retrain, retrain.ContainsKey(Metric.Diverged) ? Metric.AccuracyGapMetrics : Metric.GapMetrics);
 
     /// <summary>Retrain's own metrics for a cell's split, measured once.</summary>
     internal IReadOnlyDictionary<string, double> RetrainMetrics(ExperimentSpec spec, int seed, SplitData data, double alpha, LoadedCheckpoint retrain)
@@ -215,7 +203,8 @@ internal sealed class ExperimentContext : IDisposable
 
     internal ResultRow Row(Cell cell, string variant, IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, string> notes) =>
         new(cell.Spec.Kind.ToString().ToLowerInvariant(), Reproduction.Key(cell.Spec, cell.Seed, variant, cell.Method), cell.Hash, cell.Spec.Dataset, cell.Spec.Model,
-            cell.Method, variant, cell.Seed, metrics, notes, Checkpoint.KitVersion, DateTimeOffset.UtcNow);
+            cell.Method, variant, cell.Seed, metrics, notes, Checkpoint.KitVersion, DateTimeOffset.UtcNow)
+        { Forget = cell.Spec.ForgetSegment };
 
     /// <summary>
     /// The dataset of a spec, loaded once. Under the official protocol a dataset whose authors' normalisation
@@ -317,7 +306,7 @@ internal sealed class ExperimentContext : IDisposable
                 using var r = Unlearner.Run(new Retrain(), original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
                 var meta = original.Metadata with
                 {
-                    Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds },
+                    Metrics = new Dictionary<string, double> { [Metric.UnlearnSeconds] = r.Seconds },
                     History = [],
                     Notes = $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}",
                     ExtraTensors = [],
@@ -358,7 +347,7 @@ internal sealed class ExperimentContext : IDisposable
                         using var r = Unlearner.Run(retrain, original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
                         Checkpoint.Save(path, r.Model, original.Metadata with
                         {
-                            Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds },
+                            Metrics = new Dictionary<string, double> { [Metric.UnlearnSeconds] = r.Seconds },
                             History = [],
                             Notes = $"RMIA reference model {k + 1}: retrained on D_r ({data.Retain.Count} samples) from init seed {ReferenceSeed + k}",
                             ExtraTensors = [],

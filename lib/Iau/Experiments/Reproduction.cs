@@ -5,6 +5,7 @@ using Iau.Data;
 using Iau.Runtime;
 using Iau.Training;
 using TorchSharp;
+using Iau.Evaluation;
 
 namespace Iau.Experiments;
 
@@ -248,7 +249,7 @@ public static class Reproduction
     {
         var r = rows[^1];
         string M(string k) => r.Metrics.TryGetValue(k, out var v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
-        return $"TA {M("TA")} RA {M("RA")} FA {M("FA")} RTE {M("RTE")}";
+        return $"TA {M(Metric.TA)} RA {M(Metric.RA)} FA {M(Metric.FA)} RTE {M(Metric.Rte)}";
     }
 
     /// <summary>Every cell of a profile, in a stable order (<see cref="Shard"/> deals them to shards by lineage).</summary>

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Iau.Evaluation;
+
 namespace Iau.Experiments;
 
 /// <summary>
@@ -35,6 +38,21 @@ public sealed record ResultRow(
     DateTimeOffset CreatedUtc)
 {
     /// <summary>
+    /// The forget set of the row's setting, as its key writes it: "ratio=0.05" (random) or "class=0" (class-wise).
+    /// Written with every row since the field exists; null in older rows, which <see cref="ForgetSetting"/> reads
+    /// from the key.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Forget { get; init; }
+
+    /// <summary>
+    /// The forget set of the row's setting: <see cref="Forget"/>, or for a row written before that field the key's
+    /// forget-set segment (experiment/dataset/model/forget/variant/method/seed); "" when neither has one.
+    /// </summary>
+    [JsonIgnore]
+    public string ForgetSetting => Forget ?? (Key.Split('/') is { Length: >= 7 } parts ? parts[3] : string.Empty);
+
+    /// <summary>
     /// Whether a metric is a wall-clock measurement (RTE, Speedup, the audit's seconds per model, a stream's cumulative
     /// seconds, any "…_seconds"): the one kind of metric that differs between two runs of the same cell; every other
     /// metric is the same bit for bit on CPU.
@@ -42,7 +60,6 @@ public sealed record ResultRow(
     public static bool IsTiming(string metric)
     {
         ArgumentNullException.ThrowIfNull(metric);
-        return metric is "RTE" or "Speedup" or "SecondsPerModel" or SequentialExperiment.CumulativeSeconds
-            || metric.EndsWith("_seconds", StringComparison.Ordinal);
+        return Metric.IsTiming(metric);
     }
 }

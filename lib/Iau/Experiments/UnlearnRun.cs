@@ -1,3 +1,4 @@
+using Iau.Evaluation;
 using Iau.Data;
 using Iau.Training;
 using Iau.Unlearning;
@@ -127,7 +128,7 @@ public sealed class UnlearnSession : IDisposable
                 ["test_accuracy"] = outcome.TestAccuracy,
                 ["retain_accuracy"] = outcome.RetainAccuracy,
                 ["forget_accuracy"] = outcome.ForgetAccuracy,
-                ["unlearn_seconds"] = outcome.Seconds,
+                [Metric.UnlearnSeconds] = outcome.Seconds,
             },
             Notes = $"unlearned with {outcome.Description}; forget {Data.Split.ForgetMode} ({Data.Forget.Count} samples)",
             ExtraTensors = [],

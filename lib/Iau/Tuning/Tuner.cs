@@ -105,13 +105,13 @@ public static class Tuner
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(reference);
-        var ta = metrics.TryGetValue("TA", out var v) ? v : double.NaN;
+        var ta = metrics.TryGetValue(Metric.TA, out var v) ? v : double.NaN;
         if (Aggregation.GapMetrics.Any(k => !metrics.TryGetValue(k, out var m) || !double.IsFinite(m)))
         {
             return "a metric is missing or not finite";
         }
 
-        var (who, level) = classWise && reference.Retrain.TryGetValue("TA", out var retrainTa) ? ("Retrain", retrainTa) : ("original", reference.OriginalTa);
+        var (who, level) = classWise && reference.Retrain.TryGetValue(Metric.TA, out var retrainTa) ? ("Retrain", retrainTa) : ("original", reference.OriginalTa);
         if (ta < level - guard)
         {
             return FormattableString.Invariant($"TA {ta:F3} < {who} {level:F3} - {guard}");

@@ -58,7 +58,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
         var context = new UnlearningContext(seed, s.Original.Metadata.Training, cache);
         using var result = Unlearner.Run(unlearning, s.Original.Model, s.UnlearningData, context, cancellationToken: cancellationToken);
         var m = Measure(s, result.Model);
-        m["RTE"] = result.Seconds;
+        m[Metric.Rte] = result.Seconds;
         return m;
     }
 
@@ -79,10 +79,10 @@ public sealed class TuningBench : ITuningBench, IDisposable
         var acc = Accuracies.Compute(model, s.Data.Test, s.Data.Retain, s.Data.Forget);
         return new Dictionary<string, double>
         {
-            ["TA"] = acc.Test,
-            ["RA"] = acc.Retain,
-            ["FA"] = acc.Forget,
-            ["MIA_shadow"] = s.Attack.MemberRate(model, s.Data.Forget),
+            [Metric.TA] = acc.Test,
+            [Metric.RA] = acc.Retain,
+            [Metric.FA] = acc.Forget,
+            [Metric.MiaShadow] = s.Attack.MemberRate(model, s.Data.Forget),
         };
     }
 
@@ -115,7 +115,7 @@ public sealed class TuningBench : ITuningBench, IDisposable
         {
             progress?.Report(new TuningProgress(0, spec.Budget, $"retraining {spec.Model} on D_r of tuning seed {seed}"));
             using var r = Unlearner.Run(new Retrain(), original.Model, unlearningData, new UnlearningContext(seed, original.Metadata.Training), cancellationToken: cancellationToken);
-            Checkpoint.Save(retrainPath, r.Model, original.Metadata with { Metrics = new Dictionary<string, double> { ["unlearn_seconds"] = r.Seconds }, History = [], ExtraTensors = [] });
+            Checkpoint.Save(retrainPath, r.Model, original.Metadata with { Metrics = new Dictionary<string, double> { [Metric.UnlearnSeconds] = r.Seconds }, History = [], ExtraTensors = [] });
         }
 
         var retrain = Checkpoint.Load(retrainPath);

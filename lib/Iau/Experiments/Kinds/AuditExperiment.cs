@@ -1,6 +1,7 @@
 using System.Globalization;
 using Iau.Audit;
 using Iau.Training;
+using Iau.Evaluation;
 
 namespace Iau.Experiments;
 
@@ -77,22 +78,22 @@ internal sealed class AuditExperiment : IExperiment
             ?? throw new InvalidOperationException($"The audit of {cell.Label} returned no row '{name}'.");
         var metrics = new Dictionary<string, double>
         {
-            ["F"] = row.Forget.Value,
-            ["F_low"] = row.Forget.Low,
-            ["F_high"] = row.Forget.High,
-            ["Final"] = row.Final.Value,
-            ["ULiRA_Acc"] = row.ULira.Accuracy,
-            ["ULiRA_AUC"] = row.ULiraAuc.Value,
-            ["ULiRA_AUC_low"] = row.ULiraAuc.Low,
-            ["ULiRA_AUC_high"] = row.ULiraAuc.High,
-            ["ULiRA_TPR1"] = row.ULira.TprAt1PercentFpr,
-            ["ULiRA_TPR01"] = row.ULira.TprAt01PercentFpr,
-            ["TA"] = row.TestAccuracy,
-            ["RA"] = row.RetainAccuracy,
-            ["FA"] = row.ForgetAccuracy,
-            ["Models"] = row.Models,
-            ["ReferenceModels"] = row.ReferenceModels,
-            ["SecondsPerModel"] = row.Seconds,
+            [Metric.AuditF] = row.Forget.Value,
+            [Metric.AuditFLow] = row.Forget.Low,
+            [Metric.AuditFHigh] = row.Forget.High,
+            [Metric.AuditFinal] = row.Final.Value,
+            [Metric.ULiraAcc] = row.ULira.Accuracy,
+            [Metric.ULiraAuc] = row.ULiraAuc.Value,
+            [Metric.ULiraAucLow] = row.ULiraAuc.Low,
+            [Metric.ULiraAucHigh] = row.ULiraAuc.High,
+            [Metric.ULiraTpr1] = row.ULira.TprAt1PercentFpr,
+            [Metric.ULiraTpr01] = row.ULira.TprAt01PercentFpr,
+            [Metric.TA] = row.TestAccuracy,
+            [Metric.RA] = row.RetainAccuracy,
+            [Metric.FA] = row.ForgetAccuracy,
+            [Metric.Models] = row.Models,
+            [Metric.ReferenceModels] = row.ReferenceModels,
+            [Metric.SecondsPerModel] = row.Seconds,
         };
         var notes = new Dictionary<string, string>
         {

@@ -5,6 +5,7 @@ using Iau.Influence;
 using Iau.Models;
 using Iau.Training;
 using Iau.Unlearning;
+using Iau.Evaluation;
 
 namespace Iau.Experiments;
 
@@ -50,13 +51,13 @@ internal sealed class ConvexExperiment : IExperiment
         var recipe = TrainingOptions.Paper with { WeightDecay = l2 };
         var unlearning = new UnlearningContext(cell.Seed, recipe);
         var udata = new UnlearningData(forget, retain);
-        var metrics = new Dictionary<string, double> { ["retrain_seconds"] = retrainSeconds };
+        var metrics = new Dictionary<string, double> { [Metric.RetrainSeconds] = retrainSeconds };
         using var thetaStar = new ParameterVector(Gradients.Trainable(star).Select(p => p.detach().clone()).ToArray());
         using var thetaRetrain = new ParameterVector(Gradients.Trainable(retrained).Select(p => p.detach().clone()).ToArray());
         using var shift = thetaRetrain.Clone();
         shift.Combine(1, thetaStar, -1);
         var shiftNorm = shift.Norm();
-        metrics["shift_norm"] = shiftNorm;
+        metrics[Metric.ShiftNorm] = shiftNorm;
         foreach (var (name, settings) in new (string, string[])[] { ("iau", []), ("iu", ["solver=exact", "damping=0"]), ("certified", [ExperimentContext.Invariant($"lambda={l2}")]) })
         {
             var methodSettings = name == "iu" && star.ParameterCount > ExactHessian.DefaultMaxParameters
@@ -68,9 +69,9 @@ internal sealed class ConvexExperiment : IExperiment
             err.Combine(1, thetaRetrain, -1);
             using var step = theta.Clone();
             step.Combine(1, thetaStar, -1);
-            metrics[$"{name}_error"] = err.Norm() / shiftNorm;
-            metrics[$"{name}_cosine"] = step.Cosine(shift);
-            metrics[$"{name}_seconds"] = r.Seconds;
+            metrics[Metric.OfMethod(name, Metric.ErrorSuffix)] = err.Norm() / shiftNorm;
+            metrics[Metric.OfMethod(name, Metric.CosineSuffix)] = step.Cosine(shift);
+            metrics[Metric.OfMethod(name, Metric.SecondsSuffix)] = r.Seconds;
         }
 
         return [context.Row(cell, cell.Variant, metrics, new Dictionary<string, string> { ["l2"] = l2.ToString(CultureInfo.InvariantCulture) })];

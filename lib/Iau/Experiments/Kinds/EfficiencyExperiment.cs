@@ -1,6 +1,7 @@
 using System.Globalization;
 using Iau.Training;
 using Iau.Unlearning;
+using Iau.Evaluation;
 
 namespace Iau.Experiments;
 
@@ -45,8 +46,8 @@ internal sealed class EfficiencyExperiment : IExperiment
         {
             var data = context.Split(spec, cell.Seed, value);
             var (metrics, notes) = context.RunMethod(spec, cell.Seed, data, original, spec.GrAlpha, cell.Method, cell.MethodOptions, full: false);
-            metrics["forget_size"] = data.Forget.Count;
-            metrics["retain_size"] = data.Retain.Count;
+            metrics[Metric.ForgetSize] = data.Forget.Count;
+            metrics[Metric.RetainSize] = data.Retain.Count;
             return [context.Row(cell, cell.Variant, metrics, notes)];
         }
 
@@ -58,11 +59,11 @@ internal sealed class EfficiencyExperiment : IExperiment
         using var result = Unlearner.Run(method, original.Model, new UnlearningData(full.Forget, retain, full.Valid, full.Test), unlearning, cancellationToken: context.CancellationToken);
         var m = new Dictionary<string, double>
         {
-            ["RTE"] = result.Seconds,
-            ["forget_size"] = full.Forget.Count,
-            ["retain_size"] = retain.Count,
-            ["FA"] = Evaluator.Accuracy(result.Model, full.Forget),
-            ["TA"] = Evaluator.Accuracy(result.Model, full.Test),
+            [Metric.Rte] = result.Seconds,
+            [Metric.ForgetSize] = full.Forget.Count,
+            [Metric.RetainSize] = retain.Count,
+            [Metric.FA] = Evaluator.Accuracy(result.Model, full.Forget),
+            [Metric.TA] = Evaluator.Accuracy(result.Model, full.Test),
         };
         return [context.Row(cell, cell.Variant, m, result.Notes)];
     }

@@ -2,6 +2,7 @@ using Iau.Data;
 using Iau.Models;
 using Iau.Training;
 using Iau.Unlearning;
+using Iau.Evaluation;
 
 namespace Iau.Experiments;
 
@@ -36,8 +37,6 @@ internal sealed class SequentialExperiment : IExperiment
     /// <summary>The stream's cell of cached IAU without refresh.</summary>
     public const string CachedIau = "iau-cached";
 
-    /// <summary>The cumulative seconds of the stream up to a request.</summary>
-    public const string CumulativeSeconds = "CumSeconds";
 
     /// <inheritdoc />
     public ExperimentKind Kind => ExperimentKind.Sequential;
@@ -108,21 +107,21 @@ internal sealed class SequentialExperiment : IExperiment
                 var retrain = context.Retrained(spec, cell.Seed, stream, original, spec.GrAlpha);
                 metrics = context.Measure(spec, cell.Seed, stream, model, spec.GrAlpha, seconds, retrain);
                 var reference = context.RetrainMetrics(spec, cell.Seed, stream, spec.GrAlpha, retrain);
-                metrics["FA_gap"] = metrics["FA"] - reference["FA"];
-                metrics["TA_gap"] = metrics["TA"] - reference["TA"];
+                metrics[Metric.FaGap] = metrics[Metric.FA] - reference[Metric.FA];
+                metrics[Metric.TaGap] = metrics[Metric.TA] - reference[Metric.TA];
             }
             else
             {
                 using var forgotten = data.Train.Subset(removed);
                 metrics = new Dictionary<string, double>
                 {
-                    ["TA"] = Evaluator.Accuracy(model, data.Test),
-                    ["FA"] = Evaluator.Accuracy(model, forgotten),
-                    ["RTE"] = seconds,
+                    [Metric.TA] = Evaluator.Accuracy(model, data.Test),
+                    [Metric.FA] = Evaluator.Accuracy(model, forgotten),
+                    [Metric.Rte] = seconds,
                 };
             }
 
-            metrics["removed"] = removed.Count;
+            metrics[Metric.Removed] = removed.Count;
             rows.Add(context.Row(cell, Variant(j), metrics, new Dictionary<string, string>()));
         }
 
@@ -144,7 +143,7 @@ internal sealed class SequentialExperiment : IExperiment
 
         // The cumulative seconds of the stream, request by request.
         var cumulative = 0.0;
-        return [.. rows.Select(r => r with { Metrics = new Dictionary<string, double>(r.Metrics) { [CumulativeSeconds] = cumulative += r.Metrics["RTE"] } })];
+        return [.. rows.Select(r => r with { Metrics = new Dictionary<string, double>(r.Metrics) { [Metric.CumulativeSeconds] = cumulative += r.Metrics[Metric.Rte] } })];
     }
 
     /// <summary>Disjoint random slices of the training split (rows of data.Train), each ForgetRatio of it, drawn by the seed.</summary>
@@ -179,7 +178,7 @@ internal sealed class SequentialExperiment : IExperiment
         {
             rows[j] = rows[j] with
             {
-                Metrics = new Dictionary<string, double>(rows[j].Metrics) { ["RTE"] = steps[j].Seconds },
+                Metrics = new Dictionary<string, double>(rows[j].Metrics) { [Metric.Rte] = steps[j].Seconds },
                 Notes = new Dictionary<string, string> { ["retain gradient"] = steps[j].RetainGradientSource, ["refresh"] = cell.Method == ExactIau ? "-" : refresh.ToString() },
             };
         }
@@ -210,17 +209,17 @@ internal sealed class SequentialExperiment : IExperiment
             var removed = requests.Take(j).SelectMany(r => r.Rows).ToList();
             using var stream = context.WithForget(data, removed);
             var retrain = context.Retrained(spec, cell.Seed, stream, original, spec.GrAlpha);
-            var seconds = retrain.Metadata.Metrics["unlearn_seconds"];
+            var seconds = retrain.Metadata.Metrics[Metric.UnlearnSeconds];
             var metrics = context.Measure(spec, cell.Seed, stream, retrain.Model, spec.GrAlpha, seconds, retrain);
             cumulative += (j - last) * seconds;
             last = j;
-            metrics["FA_gap"] = 0;
-            metrics["TA_gap"] = 0;
-            metrics["removed"] = removed.Count;
-            metrics[CumulativeSeconds] = cumulative;
+            metrics[Metric.FaGap] = 0;
+            metrics[Metric.TaGap] = 0;
+            metrics[Metric.Removed] = removed.Count;
+            metrics[Metric.CumulativeSeconds] = cumulative;
             rows.Add(context.Row(cell, Variant(j), metrics, new Dictionary<string, string>
             {
-                [CumulativeSeconds] = "as if retrained after every request, each request charged this checkpoint's Retrain time",
+                [Metric.CumulativeSeconds] = "as if retrained after every request, each request charged this checkpoint's Retrain time",
             }));
         }
 
