@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
-using Iau.Experiments;
-using Plotly.NET;
 using Iau.Evaluation;
+using Iau.Experiments;
+using Iau.Unlearning;
+using Plotly.NET;
 
 namespace Iau.Reporting;
 
@@ -50,9 +51,15 @@ public sealed record FigureSetOptions
 /// </summary>
 public static class FigureSet
 {
-    /// <summary>Method order of tables and charts.</summary>
+    // Declared before the orders built from it (static initialisers run in text order).
+    private static readonly string[] Controls = ["original", "random-step"];
+
+    /// <summary>
+    /// Method order of tables and charts: the two controls (the untouched original, the random step of IAU's size)
+    /// and the reference (Retrain) first, then every other method in registry order (<see cref="UnlearningMethods.Names"/>).
+    /// </summary>
     public static IReadOnlyList<string> MethodOrderDefault { get; } =
-        ["original", "random-step", "retrain", "iau", "iau-cached", "ia", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher", "iu", "iu-woodfisher", "certified", "rl", "bad-teacher", "ssd"];
+        [.. Controls, MethodOrder.DefaultReference, .. UnlearningMethods.Names.Where(n => !Controls.Contains(n) && n != MethodOrder.DefaultReference)];
 
     private static readonly string[] AblationOrder = ["IA", "IA+GC", "IA+GR", "IA+GC+GR"];
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using Iau.Data;
 using Iau.Evaluation;
 using Iau.Models;
@@ -39,6 +38,7 @@ internal sealed class ExperimentContext : IDisposable
         this.options = options;
         this.progress = progress;
         CancellationToken = cancellationToken;
+        Store = new ModelStore(Path.Combine(options.OutputDirectory, "cache"), options.Device, cancellationToken);
     }
 
     /// <summary>Cancels the run (checked inside trainings and unlearning steps).</summary>
@@ -54,7 +54,10 @@ internal sealed class ExperimentContext : IDisposable
     internal int InnerWorkers => options.EffectiveWorkers > 1 ? 1 : 0;
 
     /// <summary>The run's model cache (results/&lt;profile&gt;/cache).</summary>
-    internal string CacheDir => Path.Combine(options.OutputDirectory, "cache");
+    internal string CacheDir => Store.Directory;
+
+    /// <summary>The run's store of trained models (results/&lt;profile&gt;/cache).</summary>
+    private ModelStore Store { get; }
 
     /// <summary>The spec's methods that apply to its model (Retrain always does).</summary>
     public static List<string> Applicable(ExperimentSpec spec) =>
@@ -137,7 +140,7 @@ internal sealed class ExperimentContext : IDisposable
 
             if (retrain is not null)
             {
-                d[Metric.AvgGap] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), [Metric.TA, Metric.RA, Metric.FA]);
+                d[Metric.AvgGap] = Aggregation.AvgGap(d, RetrainMetrics(spec, seed, data, alpha, retrain), Metric.AccuracyGapMetrics);
             }
 
             lastRoc.Value = null; // set last: measuring Retrain above sets it too
@@ -192,7 +195,7 @@ internal sealed class ExperimentContext : IDisposable
     /// <summary>Retrain's own metrics for a cell's split, measured once.</summary>
     internal IReadOnlyDictionary<string, double> RetrainMetrics(ExperimentSpec spec, int seed, SplitData data, double alpha, LoadedCheckpoint retrain)
     {
-        return retrainMetrics.Get(RetrainKey(spec, seed, data, alpha), () => Measure(spec, seed, data, retrain.Model, alpha, null));
+        return retrainMetrics.Get(RetrainArtifact(spec, seed, data, alpha, () => Original(spec, seed, alpha)).Path, () => Measure(spec, seed, data, retrain.Model, alpha, null));
     }
 
     private static bool AllFinite(IauModel model)
@@ -270,58 +273,31 @@ internal sealed class ExperimentContext : IDisposable
         // The forget set does not enter training: any split of the seed gives the same train/valid rows.
         var data = Split(spec, seed);
         seed = spec.TrainingSeed(seed);
-        var recipe = Recipe(spec, seed, alpha);
-        var hash = ShortHash.Of($"original/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
-        var path = Path.Combine(CacheDir, $"original-{spec.Model}-{hash}.ckpt");
-        return models.Get(path, () =>
-        {
-            if (!File.Exists(path))
-            {
-                progress?.Report(new ReproductionProgress($"train original {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
-                TrainedModel.Train(data, new TrainSpec(spec.Model, recipe, seed, StoreGradient: true), path, cancellationToken: CancellationToken);
-            }
-
-            return Load(path);
-        });
+        var a = Store.Original(data, spec.Dataset, spec.Model, Recipe(spec, seed, alpha), seed, NormalisationTag(spec),
+            () => Announce($"train original {spec.Model} α={alpha} seed {seed}"));
+        return models.Get(a.Path, a.Get);
     }
 
     /// <summary>
-    /// What a retrained model depends on: data, forget set, the original's recipe (its seed is the training
-    /// seed) and, under the official protocol where that seed is shared, the cell's seed (Retrain's shuffling).
+    /// Retrain on D_r with the original's recipe, cached on disk (the seconds are kept in its metrics). What it depends
+    /// on: data, forget set, the original's recipe (its seed is the training seed) and, under the official protocol
+    /// where that seed is shared, the cell's seed (Retrain's shuffling).
     /// </summary>
-    private string RetrainKey(ExperimentSpec spec, int seed, SplitData data, double alpha) =>
-        ShortHash.Of($"retrain/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(Recipe(spec, spec.TrainingSeed(seed), alpha))}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"
-            + (spec.Protocol == Protocol.Kit ? string.Empty : Invariant($"/{spec.Protocol}/seed={seed}")));
-
-    /// <summary>Retrain on D_r with the original's recipe, cached on disk (the seconds are kept in its metrics).</summary>
     internal LoadedCheckpoint Retrained(ExperimentSpec spec, int seed, SplitData data, LoadedCheckpoint original, double alpha)
     {
-        var path = Path.Combine(CacheDir, $"retrain-{spec.Model}-{RetrainKey(spec, seed, data, alpha)}.ckpt");
-        return models.Get(path, () =>
-        {
-            if (!File.Exists(path))
-            {
-                progress?.Report(new ReproductionProgress($"retrain {spec.Model} α={alpha} seed {seed}", 0, 0, false, "training"));
-                var context = new UnlearningContext(seed, original.Metadata.Training);
-                using var r = Unlearner.Run(new Retrain(), original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
-                var meta = original.Metadata with
-                {
-                    Metrics = new Dictionary<string, double> { [Metric.UnlearnSeconds] = r.Seconds },
-                    History = [],
-                    Notes = $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}",
-                    ExtraTensors = [],
-                };
-                Checkpoint.Save(path, r.Model, meta);
-            }
-
-            return Load(path);
-        });
+        var a = RetrainArtifact(spec, seed, data, alpha, () => original);
+        return models.Get(a.Path, a.Get);
     }
+
+    private StoredArtifact<LoadedCheckpoint> RetrainArtifact(ExperimentSpec spec, int seed, SplitData data, double alpha, Func<LoadedCheckpoint> original) =>
+        Store.Retrained(data, original, spec.Model, Recipe(spec, spec.TrainingSeed(seed), alpha), seed, NormalisationTag(spec),
+            spec.Protocol == Protocol.Kit ? string.Empty : Invariant($"/{spec.Protocol}/seed={seed}"),
+            () => Announce($"retrain {spec.Model} α={alpha} seed {seed}"));
 
     /// <summary>
     /// The per-example attack's reference models of a forget set: <see cref="ExperimentSpec.ReferenceModels"/> models
     /// retrained on D_r with the setting's recipe, each from its own initial weights and batch order (seeds
-    /// <see cref="ReferenceSeed"/> + k), cached on disk. They depend on D_r and the recipe, not on the cell's seed, so
+    /// <see cref="ModelStore.ReferenceSeed"/> + k), cached on disk. They depend on D_r and the recipe, not on the cell's seed, so
     /// every method of a seed — and, under the official protocol, every seed with the same forget set (class-wise) —
     /// shares them. Their probabilities on D_f, the non-members and the population (the validation split) are computed once.
     /// </summary>
@@ -329,46 +305,12 @@ internal sealed class ExperimentContext : IDisposable
     {
         var original = Original(spec, seed, alpha);
         var recipe = Recipe(spec, spec.TrainingSeed(seed), alpha);
-        var keys = Enumerable.Range(0, spec.ReferenceModels)
-            .Select(k => ShortHash.Of($"reference/{spec.Model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(recipe)}/{ReferenceSeed + k}/{Checkpoint.KitVersion}{NormalisationTag(spec)}"))
+        var artifacts = Enumerable.Range(0, spec.ReferenceModels)
+            .Select(k => Store.Reference(data, original, spec.Model, recipe, k, NormalisationTag(spec),
+                () => Announce($"reference model {k + 1}/{spec.ReferenceModels} {spec.Model} seed {seed}")))
             .ToList();
-        return rmiaReferences.Get(string.Join("+", keys), () =>
-        {
-            var models = keys.Select((key, k) =>
-            {
-                var path = Path.Combine(CacheDir, $"reference-{spec.Model}-{key}.ckpt");
-                return this.models.Get(path, () =>
-                {
-                    if (!File.Exists(path))
-                    {
-                        progress?.Report(new ReproductionProgress($"reference model {k + 1}/{spec.ReferenceModels} {spec.Model} seed {seed}", 0, 0, false, "training"));
-                        var context = new UnlearningContext(ReferenceSeed + k, original.Metadata.Training);
-                        var retrain = new Retrain(new RetrainOptions(InitSeed: ReferenceSeed + k));
-                        using var r = Unlearner.Run(retrain, original.Model, new UnlearningData(data.Forget, data.Retain, data.Valid, data.Test), context, cancellationToken: CancellationToken);
-                        Checkpoint.Save(path, r.Model, original.Metadata with
-                        {
-                            Metrics = new Dictionary<string, double> { [Metric.UnlearnSeconds] = r.Seconds },
-                            History = [],
-                            Notes = $"RMIA reference model {k + 1}: retrained on D_r ({data.Retain.Count} samples) from init seed {ReferenceSeed + k}",
-                            ExtraTensors = [],
-                        });
-                    }
-
-                    return Load(path);
-                }).Model;
-            }).ToList();
-            return RmiaReferences.Of(models, data.Forget, data.NonMembers, data.Valid);
-        });
-    }
-
-    /// <summary>First seed of the reference models (far from the seeds of originals, Retrain and methods).</summary>
-    internal const int ReferenceSeed = 1_000_003;
-
-    private LoadedCheckpoint Load(string path)
-    {
-        var loaded = Checkpoint.Load(path);
-        loaded.Model.to(options.Device ?? torch.CPU);
-        return loaded;
+        return rmiaReferences.Get(string.Join("+", artifacts.Select(a => a.Path)), () =>
+            RmiaReferences.Of([.. artifacts.Select(a => models.Get(a.Path, a.Get).Model)], data.Forget, data.NonMembers, data.Valid));
     }
 
     /// <summary>The shadow-model attack of (dataset, model, training seed, preset), trained on the validation split (disjoint from train), cached.</summary>
@@ -378,23 +320,11 @@ internal sealed class ExperimentContext : IDisposable
         var shadowOptions = spec.Mia == MiaPreset.Paper
             ? ShadowAttackOptions.Paper(ShadowAttackOptions.PaperShadowTraining with { MaxEpochs = spec.ShadowEpochs, Seed = seed })
             : new ShadowAttackOptions(Shadows: spec.Shadows, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = spec.ShadowEpochs, Patience = null, Seed = seed });
-        var hash = ShortHash.Of($"shadow/{spec.Dataset}/{spec.Model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}{NormalisationTag(spec)}");
-        var path = Path.Combine(CacheDir, $"shadow-{spec.Model}-{hash}.bin");
-        return attacks.Get(path, () =>
-        {
-            if (File.Exists(path))
-            {
-                return ShadowModelAttack.Load(path);
-            }
-
-            var info = data.Dataset.Info;
-            var shape = info.InputShape.Select(x => (long)x).ToArray();
-            progress?.Report(new ReproductionProgress($"shadow attack {spec.Model} seed {seed}", 0, 0, false, "training"));
-            var attack = ShadowModelAttack.Fit(s => ModelFactory.Create(spec.Model, shape, info.Classes, s), data.Valid, shadowOptions, seed, cancellationToken: CancellationToken);
-            attack.Save(path);
-            return attack;
-        });
+        var a = Store.Attack(data, spec.Dataset, spec.Model, shadowOptions, seed, NormalisationTag(spec), () => Announce($"shadow attack {spec.Model} seed {seed}"));
+        return attacks.Get(a.Path, a.Get);
     }
+
+    private void Announce(string what) => progress?.Report(new ReproductionProgress(what, 0, 0, false, "training"));
 
     internal static GradientCache? CacheFor(LoadedCheckpoint original, int trainCount)
     {

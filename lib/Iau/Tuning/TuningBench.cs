@@ -1,9 +1,7 @@
-using System.Text.Json;
 using Iau.Data;
 using Iau.Evaluation;
 using Iau.Experiments;
 using Iau.Models;
-using Iau.Runtime;
 using Iau.Training;
 using Iau.Unlearning;
 using TorchSharp;
@@ -98,42 +96,16 @@ public sealed class TuningBench : ITuningBench, IDisposable
         var split = DataSplit.Standard(data, seed, forget, spec.TrainLimit);
 
         var splitData = SplitData.Create(data, split, device);
+        var store = new ModelStore(cacheDir, device, cancellationToken);
         var recipe = TrainingOptions.Paper with { GrAlpha = 0.005, MaxEpochs = spec.MaxEpochs, Patience = 10, Seed = seed };
-        var recipeJson = JsonSerializer.Serialize(recipe);
-        var originalPath = Path.Combine(cacheDir, $"original-{spec.Model}-{ShortHash.Of($"original/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
-        if (!File.Exists(originalPath))
-        {
-            progress?.Report(new TuningProgress(0, spec.Budget, $"training the original {spec.Model} of tuning seed {seed} (cached in {cacheDir})"));
-            TrainedModel.Train(splitData, new TrainSpec(spec.Model, recipe, seed, StoreGradient: true), originalPath, cancellationToken: cancellationToken);
-        }
-
-        var original = Checkpoint.Load(originalPath);
-        original.Model.to(device);
+        var original = store.Original(splitData, spec.Dataset, spec.Model, recipe, seed, string.Empty,
+            () => progress?.Report(new TuningProgress(0, spec.Budget, $"training the original {spec.Model} of tuning seed {seed} (cached in {cacheDir})"))).Get();
         var unlearningData = new UnlearningData(splitData.Forget, splitData.Retain, splitData.Valid, splitData.Test);
-        var retrainPath = Path.Combine(cacheDir, $"retrain-{spec.Model}-{ShortHash.Of($"retrain/{spec.Model}/{split.TrainingFingerprint}/{string.Join(",", split.Forget)}/{recipeJson}/{Checkpoint.KitVersion}")}.ckpt");
-        if (!File.Exists(retrainPath))
-        {
-            progress?.Report(new TuningProgress(0, spec.Budget, $"retraining {spec.Model} on D_r of tuning seed {seed}"));
-            using var r = Unlearner.Run(new Retrain(), original.Model, unlearningData, new UnlearningContext(seed, original.Metadata.Training), cancellationToken: cancellationToken);
-            Checkpoint.Save(retrainPath, r.Model, original.Metadata with { Metrics = new Dictionary<string, double> { [Metric.UnlearnSeconds] = r.Seconds }, History = [], ExtraTensors = [] });
-        }
-
-        var retrain = Checkpoint.Load(retrainPath);
-        retrain.Model.to(device);
+        var retrain = store.Retrained(splitData, () => original, spec.Model, recipe, seed, string.Empty, string.Empty,
+            () => progress?.Report(new TuningProgress(0, spec.Budget, $"retraining {spec.Model} on D_r of tuning seed {seed}"))).Get();
         var shadowOptions = new ShadowAttackOptions(Shadows: 1, ShadowTraining: TrainingOptions.Paper with { MaxEpochs = 3, Patience = null, Seed = seed });
-        var attackPath = Path.Combine(cacheDir, $"shadow-{spec.Model}-{ShortHash.Of($"shadow/{spec.Dataset}/{spec.Model}/{split.TrainingFingerprint}/{JsonSerializer.Serialize(shadowOptions)}/{Checkpoint.KitVersion}")}.bin");
-        ShadowModelAttack attack;
-        if (File.Exists(attackPath))
-        {
-            attack = ShadowModelAttack.Load(attackPath);
-        }
-        else
-        {
-            progress?.Report(new TuningProgress(0, spec.Budget, $"fitting the shadow attack of tuning seed {seed}"));
-            var shape = data.Info.InputShape.Select(x => (long)x).ToArray();
-            attack = ShadowModelAttack.Fit(s => ModelFactory.Create(spec.Model, shape, data.Info.Classes, s), splitData.Valid, shadowOptions, seed, cancellationToken: cancellationToken);
-            attack.Save(attackPath);
-        }
+        var attack = store.Attack(splitData, spec.Dataset, spec.Model, shadowOptions, seed, string.Empty,
+            () => progress?.Report(new TuningProgress(0, spec.Budget, $"fitting the shadow attack of tuning seed {seed}"))).Get();
 
         state = new SeedState(splitData, unlearningData, original, retrain, attack);
         state.RetrainMetrics = Measure(state, retrain.Model);

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Iau.Unlearning;
 
-/// <summary>Registry entries of the gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher, RL, Bad Teacher, SSD).</summary>
+/// <summary>Registry entries of the gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher; then RL, Bad Teacher, SSD).</summary>
 internal static class GradientBaselines
 {
     internal static IReadOnlyList<MethodEntry> Entries { get; } =
@@ -28,6 +28,11 @@ internal static class GradientBaselines
             ScrubOptions.Declared, o => new ScrubMethod(o)),
         MethodEntry.Declared("fisher", "Fisher forgetting (Golatkar et al. 2020): θ + sqrt(α/F_r)·N(0,1), per-sample, per-class diagonal Fisher",
             FisherForgettingOptions.Declared, o => new FisherForgettingMethod(o)),
+    ];
+
+    /// <summary>Random Labels, Bad Teacher and SSD: registered after the influence baselines (the order of the tables).</summary>
+    internal static IReadOnlyList<MethodEntry> LaterEntries { get; } =
+    [
         MethodEntry.Declared("rl", "Random Labels (Unlearn-Sparse/SalUn RL): train on D_f with random labels together with D_r (10 epochs SGD lr 0.01)",
             RandomLabelsOptions.Declared, o => new RandomLabelsMethod(o)),
         MethodEntry.Declared("bad-teacher", "Bad Teacher (Chundawat et al. 2023): KL distillation from a random teacher on D_f and the original on 30% of D_r",

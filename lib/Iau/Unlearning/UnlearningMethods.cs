@@ -16,6 +16,9 @@ public sealed record MethodEntry(string Name, string Summary, string Options, Fu
         where T : notnull =>
         new(name, summary, options.Help(), s => create(options.Parse(s)), appliesTo) { Declaration = options };
 
+    /// <summary>Whether comparisons run it (false for ablation-only methods, e.g. IA alone).</summary>
+    public bool InComparisons { get; init; } = true;
+
     /// <summary>Whether the method supports the architecture.</summary>
     public bool Supports(string architecture) => AppliesTo?.Invoke(architecture) ?? true;
 }
@@ -31,11 +34,12 @@ public static class UnlearningMethods
         MethodEntry.Declared("iau-cached", "IAU with ∇L̄_r from the mean training gradient stored with the model (passes over D_f only)",
             IauOptions.Declare(IauOptions.Cached), o => new IauMethod(o, "iau-cached")),
         MethodEntry.Declared("ia", "Ablation: IA alone, one Adam step on −∇L̄_f (no gradient correction)",
-            IauOptions.Declare(IauOptions.IaOnly), o => new IauMethod(o, "ia")),
+            IauOptions.Declare(IauOptions.IaOnly), o => new IauMethod(o, "ia")) with { InComparisons = false },
         MethodEntry.Declared("random-step", "Control: a step of the norm of IAU's (per parameter tensor) in a seeded random direction",
             IauOptions.Declare(IauOptions.PaperPreset), o => new RandomStepMethod(o)),
         .. GradientBaselines.Entries,
         .. InfluenceBaselines.Entries,
+        .. GradientBaselines.LaterEntries,
     ];
 
     /// <summary>All registered methods.</summary>
@@ -44,8 +48,19 @@ public static class UnlearningMethods
     /// <summary>Names of the methods that support an architecture (what "all" means for a model).</summary>
     public static IReadOnlyList<string> NamesFor(string architecture) => Entries.Where(e => e.Supports(architecture)).Select(e => e.Name).ToList();
 
-    /// <summary>Names of all methods.</summary>
+    /// <summary>Names of all methods, in registry order (the order of tables and charts).</summary>
     public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToList();
+
+    /// <summary>
+    /// The methods a comparison runs on an architecture: those for every architecture in registry order, then those
+    /// for this one only (certified removal on logreg). Ablation-only methods (IA) are left out. The profiles take
+    /// their method lists from here, so a registered method joins every comparison.
+    /// </summary>
+    public static IReadOnlyList<string> ComparedOn(string architecture) =>
+    [
+        .. Entries.Where(e => e.InComparisons && e.AppliesTo is null).Select(e => e.Name),
+        .. Entries.Where(e => e.InComparisons && e.AppliesTo is not null && e.Supports(architecture)).Select(e => e.Name),
+    ];
 
     /// <summary>Builds a method by name; unknown names and options are errors that list what exists.</summary>
     public static IUnlearningMethod Create(string name, MethodSettings? settings = null)
