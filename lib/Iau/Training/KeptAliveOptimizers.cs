@@ -139,44 +139,32 @@ internal static class KeptScalars
     internal static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
     /// <summary>t · x.</summary>
-    internal static Tensor Times(this Tensor t, double x)
-    {
-        using var s = x.ToScalar();
-        return t.mul(s);
-    }
+    internal static Tensor Times(this Tensor t, double x) => With(x.ToScalar(), s => t.mul(s));
 
     /// <summary>t · x, x a float Scalar (as <c>t * x</c> with a float makes it).</summary>
-    internal static Tensor Times(this Tensor t, float x)
-    {
-        using var s = x.ToScalar();
-        return t.mul(s);
-    }
+    internal static Tensor Times(this Tensor t, float x) => With(x.ToScalar(), s => t.mul(s));
 
     /// <summary>t / x.</summary>
-    internal static Tensor Over(this Tensor t, double x)
-    {
-        using var s = x.ToScalar();
-        return t.div(s);
-    }
+    internal static Tensor Over(this Tensor t, double x) => With(x.ToScalar(), s => t.div(s));
 
     /// <summary>t / n, n an integer Scalar (as <c>t / n</c> with an int makes it).</summary>
-    internal static Tensor Over(this Tensor t, int n)
-    {
-        using var s = n.ToScalar();
-        return t.div(s);
-    }
+    internal static Tensor Over(this Tensor t, int n) => With(n.ToScalar(), s => t.div(s));
 
     /// <summary>t /= x, in place.</summary>
-    internal static Tensor OverInPlace(this Tensor t, double x)
-    {
-        using var s = x.ToScalar();
-        return t.div_(s);
-    }
+    internal static Tensor OverInPlace(this Tensor t, double x) => With(x.ToScalar(), s => t.div_(s));
 
     /// <summary>t /= n, in place, n an integer Scalar.</summary>
-    internal static Tensor OverInPlace(this Tensor t, int n)
+    internal static Tensor OverInPlace(this Tensor t, int n) => With(n.ToScalar(), s => t.div_(s));
+
+    /// <summary>
+    /// <paramref name="op"/> on a Scalar held (and then freed) by this call: each overload above makes its Scalar of
+    /// the same type as the operator it replaces would (double, float or int), so the bits are the same.
+    /// </summary>
+    private static Tensor With(Scalar s, Func<Scalar, Tensor> op)
     {
-        using var s = n.ToScalar();
-        return t.div_(s);
+        using (s)
+        {
+            return op(s);
+        }
     }
 }

@@ -41,9 +41,6 @@ public sealed record BadTeacherOptions(
             MethodOption.Double<BadTeacherOptions>("retain-share", o => o.RetainShare, (o, v) => o with { RetainShare = v }, Bounds.Share, "share of D_r in the unlearning set", SearchSpace.Uniform(0.1, 0.6)),
             MethodOption.Int<BadTeacherOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -60,27 +57,15 @@ public sealed record BadTeacherOptions(
 /// divides by |B|·K, not |B|). The incompetent teacher is initialised with a seed derived from the context
 /// seed. One step = one epoch.
 /// </summary>
-public sealed class BadTeacherMethod : IUnlearningMethod
+public sealed class BadTeacherMethod(BadTeacherOptions? options = null)
+    : DeclaredMethod<BadTeacherOptions>(options ?? BadTeacherOptions.Reference, BadTeacherOptions.Declared, "bad-teacher")
 {
-    /// <summary>A Bad Teacher method (settings validated here).</summary>
-    public BadTeacherMethod(BadTeacherOptions? options = null)
-    {
-        Options = options ?? BadTeacherOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public BadTeacherOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "bad-teacher";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"Bad Teacher: {Options.Epochs} epoch(s) of KL distillation (T {Options.Temperature:G3}) from a random teacher on D_f and the original on {Options.RetainShare:P0} of D_r, Adam lr {Options.LearningRate:G4}, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context) =>
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context) =>
         new Procedure(Options, model, data, context);
 
     /// <summary>

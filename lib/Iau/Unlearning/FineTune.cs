@@ -40,9 +40,6 @@ public sealed record FineTuneOptions(
             MethodOption.Double<FineTuneOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
             MethodOption.Int<FineTuneOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -52,27 +49,15 @@ public sealed record FineTuneOptions(
 /// </code>
 /// One step = one epoch. Defaults: <see cref="FineTuneOptions"/> (Unlearn-Sparse reference).
 /// </summary>
-public sealed class FineTuneMethod : IUnlearningMethod
+public sealed class FineTuneMethod(FineTuneOptions? options = null)
+    : DeclaredMethod<FineTuneOptions>(options ?? FineTuneOptions.Reference, FineTuneOptions.Declared, "ft")
 {
-    /// <summary>A fine-tuning method (settings validated here).</summary>
-    public FineTuneMethod(FineTuneOptions? options = null)
-    {
-        Options = options ?? FineTuneOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public FineTuneOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "ft";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"FT: {Options.Epochs} epoch(s) on D_r, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         return new Procedure(Options, model, data, context);
     }

@@ -42,9 +42,6 @@ public sealed record FisherForgettingOptions(
             MethodOption.Int<FisherForgettingOptions>("chunk", o => o.ChunkSamples, (o, v) => o with { ChunkSamples = v }, Bounds.AtLeast(1), "samples per step (progress only)"),
             MethodOption.Bool<FisherForgettingOptions>("class-reset", o => o.ClassReset, (o, v) => o with { ClassReset = v }, "reset a wholly forgotten class's output row"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -71,31 +68,19 @@ public sealed record FisherForgettingOptions(
 /// count" for the output layer is narrowed to the model's trailing parameters of that leading dimension.
 /// Steps: one chunk of retain samples each, then a final step that adds the noise.
 /// </summary>
-public sealed class FisherForgettingMethod : IUnlearningMethod
+public sealed class FisherForgettingMethod(FisherForgettingOptions? options = null)
+    : DeclaredMethod<FisherForgettingOptions>(options ?? FisherForgettingOptions.Reference, FisherForgettingOptions.Declared, "fisher")
 {
     private const int SampleStream = 11;
     private const int NoiseStream = 12;
 
-    /// <summary>A Fisher forgetting method (settings validated here).</summary>
-    public FisherForgettingMethod(FisherForgettingOptions? options = null)
-    {
-        Options = options ?? FisherForgettingOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public FisherForgettingOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "fisher";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"Fisher forgetting: α {Options.Alpha:G3}, per-sample per-class diagonal Fisher of D_r") +
         (Options.MaxSamples > 0 ? FormattableString.Invariant($" (at most {Options.MaxSamples} samples)") : string.Empty);
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         if (data.Retain.Count == 0)
         {

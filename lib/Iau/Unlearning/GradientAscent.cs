@@ -38,9 +38,6 @@ public sealed record GradientAscentOptions(
             MethodOption.Double<GradientAscentOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
             MethodOption.Int<GradientAscentOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -51,27 +48,15 @@ public sealed record GradientAscentOptions(
 /// (descending −CE, as the reference does). D_r is not used. One step = one epoch.
 /// Defaults: <see cref="GradientAscentOptions"/> (Unlearn-Sparse reference).
 /// </summary>
-public sealed class GradientAscentMethod : IUnlearningMethod
+public sealed class GradientAscentMethod(GradientAscentOptions? options = null)
+    : DeclaredMethod<GradientAscentOptions>(options ?? GradientAscentOptions.Reference, GradientAscentOptions.Declared, "ga")
 {
-    /// <summary>A gradient-ascent method (settings validated here).</summary>
-    public GradientAscentMethod(GradientAscentOptions? options = null)
-    {
-        Options = options ?? GradientAscentOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public GradientAscentOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "ga";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"GA: {Options.Epochs} epoch(s) ascending L_f on D_f, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         return new Procedure(Options, model, data, context);
     }

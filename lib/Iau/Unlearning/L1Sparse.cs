@@ -66,9 +66,6 @@ public sealed record L1SparseOptions(
 
         return epoch < decayEpochs ? Gamma * (1 - ((double)epoch / decayEpochs)) : 0;
     }
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -80,27 +77,15 @@ public sealed record L1SparseOptions(
 /// ‖θ‖₁ sums over every trainable parameter (weights and biases), as the reference's
 /// l1_regularization does. One step = one epoch. Defaults: <see cref="L1SparseOptions"/>.
 /// </summary>
-public sealed class L1SparseMethod : IUnlearningMethod
+public sealed class L1SparseMethod(L1SparseOptions? options = null)
+    : DeclaredMethod<L1SparseOptions>(options ?? L1SparseOptions.Reference, L1SparseOptions.Declared, "l1sparse")
 {
-    /// <summary>An ℓ1-sparse method (settings validated here).</summary>
-    public L1SparseMethod(L1SparseOptions? options = null)
-    {
-        Options = options ?? L1SparseOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public L1SparseOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "l1sparse";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"l1-sparse: {Options.Epochs} epoch(s) on D_r + γ·‖θ‖₁ (γ {Options.Gamma:G3}, linear decay), SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         return new Procedure(Options, model, data, context);
     }

@@ -52,9 +52,6 @@ public sealed record NegGradPlusOptions(
             MethodOption.Int<NegGradPlusOptions>("forget-batch", o => o.ForgetBatchSize, (o, v) => o with { ForgetBatchSize = v }, Bounds.AtLeast(1), "forget mini-batch size (cycled)"),
             MethodOption.Double<NegGradPlusOptions>("proximal", o => o.Proximal, (o, v) => o with { Proximal = v }, Bounds.NonNegative, "λ of the proximal term β·(λ/2)·‖θ − θ_o‖²"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -66,27 +63,15 @@ public sealed record NegGradPlusOptions(
 /// for every retain batch B_r of an epoch, with B_f the next batch of the cycled forget set (reshuffled
 /// with a seed per cycle). One step = one epoch over D_r. Defaults: <see cref="NegGradPlusOptions"/>.
 /// </summary>
-public sealed class NegGradPlusMethod : IUnlearningMethod
+public sealed class NegGradPlusMethod(NegGradPlusOptions? options = null)
+    : DeclaredMethod<NegGradPlusOptions>(options ?? NegGradPlusOptions.Reference, NegGradPlusOptions.Declared, "neggrad+")
 {
-    /// <summary>A NegGrad+ method (settings validated here).</summary>
-    public NegGradPlusMethod(NegGradPlusOptions? options = null)
-    {
-        Options = options ?? NegGradPlusOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public NegGradPlusOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "neggrad+";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"NegGrad+: {Options.Epochs} epoch(s), L = {Options.Beta:G4}·L_r − {1 - Options.Beta:G4}·L_f{(Options.Proximal > 0 ? FormattableString.Invariant($" (+ proximal λ {Options.Proximal:G3})") : string.Empty)}, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batches {Options.BatchSize}/{Options.ForgetBatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         return new Procedure(Options, model, data, context);
     }

@@ -38,9 +38,6 @@ public sealed record RandomLabelsOptions(
             MethodOption.Double<RandomLabelsOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "SGD weight decay"),
             MethodOption.Int<RandomLabelsOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -53,27 +50,15 @@ public sealed record RandomLabelsOptions(
 /// SalUn is this loop restricted to a saliency mask (and with forget and retain passes kept apart).
 /// One step = one epoch.
 /// </summary>
-public sealed class RandomLabelsMethod : IUnlearningMethod
+public sealed class RandomLabelsMethod(RandomLabelsOptions? options = null)
+    : DeclaredMethod<RandomLabelsOptions>(options ?? RandomLabelsOptions.Reference, RandomLabelsOptions.Declared, "rl")
 {
-    /// <summary>An RL method (settings validated here).</summary>
-    public RandomLabelsMethod(RandomLabelsOptions? options = null)
-    {
-        Options = options ?? RandomLabelsOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public RandomLabelsOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "rl";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"RL: {Options.Epochs} epoch(s) on D_f with random labels ∪ D_r, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context) =>
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context) =>
         new Procedure(Options, model, data, context);
 
     private sealed class Procedure : EpochProcedure

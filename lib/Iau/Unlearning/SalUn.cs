@@ -43,9 +43,6 @@ public sealed record SalUnOptions(
             MethodOption.Double<SalUnOptions>("weight-decay", o => o.WeightDecay, (o, v) => o with { WeightDecay = v }, Bounds.NonNegative, "weight decay on the masked weights"),
             MethodOption.Int<SalUnOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -63,27 +60,15 @@ public sealed record SalUnOptions(
 /// CIFAR-10/SVHN. The reference draws random labels from all classes; the kit excludes the true label.
 /// The mask is computed in <see cref="IUnlearningMethod.Begin"/> and counts towards the unlearning time.
 /// </summary>
-public sealed class SalUnMethod : IUnlearningMethod
+public sealed class SalUnMethod(SalUnOptions? options = null)
+    : DeclaredMethod<SalUnOptions>(options ?? SalUnOptions.Reference, SalUnOptions.Declared, "salun")
 {
-    /// <summary>A SalUn method (settings validated here).</summary>
-    public SalUnMethod(SalUnOptions? options = null)
-    {
-        Options = options ?? SalUnOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public SalUnOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "salun";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"SalUn: top {Options.Threshold:P0} saliency mask, {Options.Epochs} epoch(s) random labels on D_f + D_r, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         var parameters = BaselineSupport.TrainableOrThrow(model);
         var mask = SaliencyMask(model, parameters, data, context, Options.Threshold);

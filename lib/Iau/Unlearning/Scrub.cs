@@ -77,9 +77,6 @@ public sealed record ScrubOptions(
         return passed > 0 ? LearningRate * Math.Pow(LrDecayRate, passed) : LearningRate;
     }
 
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
-
     private static int[] ParseMilestones(string text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -107,27 +104,15 @@ public sealed record ScrubOptions(
 /// One optimizer (one momentum state) serves both kinds of step, as in the reference. The student trains
 /// in train mode, the teacher runs in eval mode under no_grad. One step = one epoch.
 /// </summary>
-public sealed class ScrubMethod : IUnlearningMethod
+public sealed class ScrubMethod(ScrubOptions? options = null)
+    : DeclaredMethod<ScrubOptions>(options ?? ScrubOptions.Reference, ScrubOptions.Declared, "scrub")
 {
-    /// <summary>A SCRUB method (settings validated here).</summary>
-    public ScrubMethod(ScrubOptions? options = null)
-    {
-        Options = options ?? ScrubOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public ScrubOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "scrub";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"SCRUB: {Options.Epochs} epoch(s), {Options.MaxSteps} with max-steps, γ {Options.Gamma:G3}, α {Options.Alpha:G3}, T {Options.Temperature:G3}, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batches {Options.BatchSize}/{Options.ForgetBatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context)
     {
         return new Procedure(Options, model, data, context);
     }

@@ -34,9 +34,6 @@ public sealed record SsdOptions(double Lambda = 1, double Alpha = 10, int BatchS
             MethodOption.Double<SsdOptions>("alpha", o => o.Alpha, (o, v) => o with { Alpha = v }, Bounds.Positive, "α, selection weighting", SearchSpace.LogUniform(0.1, 100)),
             MethodOption.Int<SsdOptions>("batch", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Bounds.AtLeast(1), "mini-batch size of the importance passes"),
         ]);
-
-    /// <summary>Throws naming the first invalid setting.</summary>
-    public void Validate() => Declared.Validate(this);
 }
 
 /// <summary>
@@ -49,27 +46,15 @@ public sealed record SsdOptions(double Lambda = 1, double Alpha = 10, int BatchS
 /// with D = D_r ∪ D_f (the whole training set) and every other weight unchanged. Steps: the importances over D_f,
 /// those over D (one step each, mini-batches in a seeded order), then the dampening.
 /// </summary>
-public sealed class SsdMethod : IUnlearningMethod
+public sealed class SsdMethod(SsdOptions? options = null)
+    : DeclaredMethod<SsdOptions>(options ?? SsdOptions.Reference, SsdOptions.Declared, "ssd")
 {
-    /// <summary>An SSD method (settings validated here).</summary>
-    public SsdMethod(SsdOptions? options = null)
-    {
-        Options = options ?? SsdOptions.Reference;
-        Options.Validate();
-    }
-
-    /// <summary>The settings.</summary>
-    public SsdOptions Options { get; }
-
     /// <inheritdoc />
-    public string Name => "ssd";
-
-    /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant(
+    public override string Describe() => FormattableString.Invariant(
         $"SSD: dampen weights with [D_f] > {Options.Alpha:G3}·[D] by min({Options.Lambda:G3}·[D]/[D_f], 1), diagonal Fisher importances, batch {Options.BatchSize}");
 
     /// <inheritdoc />
-    public IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context) =>
+    public override IUnlearningProcedure Begin(IauModel model, UnlearningData data, UnlearningContext context) =>
         new Procedure(Options, model, data, context);
 
     /// <summary>
