@@ -2,21 +2,16 @@ using System.Text.Json;
 using Iau.Evaluation;
 using Iau.Experiments;
 using Iau.Reporting;
+using Iau.Tests.Data;
 
 namespace Iau.Tests.Evaluation;
 
 /// <summary>The metric catalog: one entry per metric, and the readers that derive from it.</summary>
 public sealed class MetricCatalogTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "iau-metric-catalog-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TempDir tmp = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void Dispose() => tmp.Dispose();
 
     private static string Repository()
     {
@@ -102,8 +97,7 @@ public sealed class MetricCatalogTests : IDisposable
         Assert.Equal("", (row with { Key = "main/x/seed=0" }).ForgetSetting);
 
         // Through the store: an old line (no "forget") and a new one.
-        Directory.CreateDirectory(_dir);
-        var path = Path.Combine(_dir, "results.jsonl");
+        var path = tmp.File("results.jsonl");
         var store = new ResultsStore(path);
         store.Add([row with { Forget = "ratio=0.1" }]);
         var line = File.ReadAllLines(path).Single();

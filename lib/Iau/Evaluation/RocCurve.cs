@@ -127,13 +127,7 @@ public sealed record RocCurve(double[] Fpr, double[] Tpr, double Auc)
     /// <summary>Area under stored ROC points by the trapezoid rule over points sorted by FPR; NaN for fewer than two points.</summary>
     public static double AreaOf(IReadOnlyList<double> fpr, IReadOnlyList<double> tpr)
     {
-        ArgumentNullException.ThrowIfNull(fpr);
-        ArgumentNullException.ThrowIfNull(tpr);
-        var points = Enumerable.Range(0, Math.Min(fpr.Count, tpr.Count))
-            .Select(i => (X: fpr[i], Y: tpr[i]))
-            .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
-            .OrderBy(p => p.X).ThenBy(p => p.Y)
-            .ToList();
+        var points = SortedPoints(fpr, tpr);
         if (points.Count < 2)
         {
             return double.NaN;
@@ -148,21 +142,26 @@ public sealed record RocCurve(double[] Fpr, double[] Tpr, double Auc)
         return area;
     }
 
+    /// <summary>The finite (FPR, TPR) points of a stored curve, sorted by FPR, then TPR.</summary>
+    private static List<(double X, double Y)> SortedPoints(IReadOnlyList<double> fpr, IReadOnlyList<double> tpr)
+    {
+        ArgumentNullException.ThrowIfNull(fpr);
+        ArgumentNullException.ThrowIfNull(tpr);
+        return [.. Enumerable.Range(0, Math.Min(fpr.Count, tpr.Count))
+            .Select(i => (X: fpr[i], Y: tpr[i]))
+            .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
+            .OrderBy(p => p.X).ThenBy(p => p.Y)];
+    }
+
     /// <summary>
-    /// The TPR of a stored ROC curve (points in any order, possibly thinned: see <c>RocNote</c>) at false-positive rate <paramref name="level"/>, linearly interpolated between the
-    /// stored points around it. Exact is false when the nearest stored point below the level is the origin
+    /// The TPR of a stored ROC curve (points in any order, possibly thinned: see <c>RocNote</c>) at false-positive
+    /// rate <paramref name="level"/>, linearly interpolated between the stored points around it. Exact is false when the nearest stored point below the level is the origin
     /// (FPR 0) — the curve was not resolved there and the value is a chord, not a measurement — and the value
     /// is NaN for a curve that does not reach the level.
     /// </summary>
     public static (double Tpr, bool Exact) TprAtFprOf(IReadOnlyList<double> fpr, IReadOnlyList<double> tpr, double level)
     {
-        ArgumentNullException.ThrowIfNull(fpr);
-        ArgumentNullException.ThrowIfNull(tpr);
-        var points = Enumerable.Range(0, Math.Min(fpr.Count, tpr.Count))
-            .Select(i => (X: fpr[i], Y: tpr[i]))
-            .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
-            .OrderBy(p => p.X).ThenBy(p => p.Y)
-            .ToList();
+        var points = SortedPoints(fpr, tpr);
         var at = points.Where(p => p.X == level).ToList();
         if (at.Count > 0)
         {
