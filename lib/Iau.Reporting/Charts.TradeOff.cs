@@ -1,7 +1,7 @@
-using Iau.Experiments;
-using Plotly.NET;
-using static Iau.Reporting.PlotlyFigure;
 using Iau.Evaluation;
+using Iau.Experiments;
+using static Iau.Reporting.PlotlyFigure;
+using Plotly.NET;
 
 namespace Iau.Reporting;
 

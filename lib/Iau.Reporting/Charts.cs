@@ -1,7 +1,7 @@
 using System.Globalization;
-using Iau.Experiments;
-using static Iau.Reporting.PlotlyFigure;
 using Iau.Evaluation;
+using static Iau.Reporting.PlotlyFigure;
+using Iau.Experiments;
 
 namespace Iau.Reporting;
 

@@ -37,15 +37,8 @@ public static partial class FigureExport
     public static string ToSelfContainedHtml(GenericChart chart, string? documentTitle = null)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        var html = GenericChart.toEmbeddedHTML(chart);
-        if (documentTitle is not null)
-        {
-            // Before inlining: plotly.js itself holds a "<title>" (its SVG logo).
-            var encoded = "<title>" + WebUtility.HtmlEncode(documentTitle) + "</title>";
-            html = TitleTag().Replace(html, _ => encoded, 1);
-        }
-
-        return InlinePlotly(html);
+        // Titled before inlining: plotly.js itself holds a "<title>" (its SVG logo).
+        return InlinePlotly(TitledHtml(chart, documentTitle));
     }
 
     /// <summary>
@@ -55,7 +48,28 @@ public static partial class FigureExport
     public static string InlinePlotly(string html)
     {
         ArgumentNullException.ThrowIfNull(html);
-        var inline = "<script type=\"text/javascript\">" + PlotlyJsForInlineScript + "</script>";
+        return WithPlotlyScript(html, "<script type=\"text/javascript\">" + PlotlyJsForInlineScript + "</script>");
+    }
+
+    /// <summary>Plotly.NET's page of the chart, with <paramref name="documentTitle"/> (HTML-encoded) as its first &lt;title&gt; when given.</summary>
+    private static string TitledHtml(GenericChart chart, string? documentTitle)
+    {
+        var html = GenericChart.toEmbeddedHTML(chart);
+        if (documentTitle is null)
+        {
+            return html;
+        }
+
+        var encoded = "<title>" + WebUtility.HtmlEncode(documentTitle) + "</title>";
+        return TitleTag().Replace(html, _ => encoded, 1);
+    }
+
+    /// <summary>
+    /// <paramref name="html"/> with its plotly.js &lt;script src=…&gt; tags replaced by one <paramref name="tag"/>
+    /// (where the first was, else at the end of &lt;head&gt;, else at the start).
+    /// </summary>
+    private static string WithPlotlyScript(string html, string tag)
+    {
         var inserted = false;
         var result = PlotlyScriptTag().Replace(html, _ =>
         {
@@ -65,7 +79,7 @@ public static partial class FigureExport
             }
 
             inserted = true;
-            return inline;
+            return tag;
         });
         if (inserted)
         {
@@ -73,7 +87,7 @@ public static partial class FigureExport
         }
 
         var head = result.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
-        return head >= 0 ? result.Insert(head, inline) : inline + result;
+        return head >= 0 ? result.Insert(head, tag) : tag + result;
     }
 
     /// <summary>
@@ -97,32 +111,9 @@ public static partial class FigureExport
     public static string ToSharedScriptHtml(GenericChart chart, string? documentTitle = null, string scriptName = SharedScriptName)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        var html = GenericChart.toEmbeddedHTML(chart);
-        if (documentTitle is not null)
-        {
-            var encoded = "<title>" + WebUtility.HtmlEncode(documentTitle) + "</title>";
-            html = TitleTag().Replace(html, _ => encoded, 1);
-        }
-
-        var tag = "<script type=\"text/javascript\" src=\"" + WebUtility.HtmlEncode(scriptName) + "\" charset=\"utf-8\"></script>";
-        var inserted = false;
-        var result = PlotlyScriptTag().Replace(html, _ =>
-        {
-            if (inserted)
-            {
-                return "";
-            }
-
-            inserted = true;
-            return tag;
-        });
-        if (inserted)
-        {
-            return result;
-        }
-
-        var head = result.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
-        return head >= 0 ? result.Insert(head, tag) : tag + result;
+        return WithPlotlyScript(
+            TitledHtml(chart, documentTitle),
+            "<script type=\"text/javascript\" src=\"" + WebUtility.HtmlEncode(scriptName) + "\" charset=\"utf-8\"></script>");
     }
 
     /// <summary>

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Iau.Evaluation;
 using Iau.Experiments;
 using Iau.Runtime;
 using Iau.Unlearning;
 using Spectre.Console;
-using Iau.Evaluation;
 
 namespace Iau.Cli.Commands;
 

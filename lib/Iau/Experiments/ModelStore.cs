@@ -43,17 +43,8 @@ internal sealed class ModelStore(string directory, torch.Device? device, Cancell
     internal StoredArtifact<LoadedCheckpoint> Original(SplitData data, string dataset, string model, TrainingOptions recipe, int seed, string tag, Action announce)
     {
         var hash = ShortHash.Of($"original/{dataset}/{model}/{data.Split.TrainingFingerprint}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{tag}");
-        var path = File("original", model, hash, ".ckpt");
-        return new(path, () =>
-        {
-            if (!System.IO.File.Exists(path))
-            {
-                announce();
-                TrainedModel.Train(data, new TrainSpec(model, recipe, seed, StoreGradient: true), path, cancellationToken: cancellationToken);
-            }
-
-            return Load(path);
-        });
+        return Checkpointed(File("original", model, hash, ".ckpt"), announce,
+            path => TrainedModel.Train(data, new TrainSpec(model, recipe, seed, StoreGradient: true), path, cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -66,17 +57,8 @@ internal sealed class ModelStore(string directory, torch.Device? device, Cancell
         SplitData data, Func<LoadedCheckpoint> original, string model, TrainingOptions recipe, int seed, string tag, string keySuffix, Action announce)
     {
         var hash = ShortHash.Of($"retrain/{model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(recipe)}/{Checkpoint.KitVersion}{tag}" + keySuffix);
-        var path = File("retrain", model, hash, ".ckpt");
-        return new(path, () =>
-        {
-            if (!System.IO.File.Exists(path))
-            {
-                announce();
-                RetrainInto(path, data, original(), new Retrain(), seed, r => $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}");
-            }
-
-            return Load(path);
-        });
+        return Checkpointed(File("retrain", model, hash, ".ckpt"), announce,
+            path => RetrainInto(path, data, original(), new Retrain(), seed, r => $"retrained on D_r ({data.Retain.Count} samples): {string.Join("; ", r.Notes.Select(kv => $"{kv.Key}: {kv.Value}"))}"));
     }
 
     /// <summary>
@@ -88,17 +70,8 @@ internal sealed class ModelStore(string directory, torch.Device? device, Cancell
     {
         var seed = ReferenceSeed + k;
         var hash = ShortHash.Of($"reference/{model}/{data.Split.TrainingFingerprint}/{string.Join(",", data.Split.Forget)}/{JsonSerializer.Serialize(recipe)}/{seed}/{Checkpoint.KitVersion}{tag}");
-        var path = File("reference", model, hash, ".ckpt");
-        return new(path, () =>
-        {
-            if (!System.IO.File.Exists(path))
-            {
-                announce();
-                RetrainInto(path, data, original, new Retrain(new RetrainOptions(InitSeed: seed)), seed, _ => $"RMIA reference model {k + 1}: retrained on D_r ({data.Retain.Count} samples) from init seed {seed}");
-            }
-
-            return Load(path);
-        });
+        return Checkpointed(File("reference", model, hash, ".ckpt"), announce,
+            path => RetrainInto(path, data, original, new Retrain(new RetrainOptions(InitSeed: seed)), seed, _ => $"RMIA reference model {k + 1}: retrained on D_r ({data.Retain.Count} samples) from init seed {seed}"));
     }
 
     /// <summary>The shadow-model attack fitted on <paramref name="data"/>'s validation split (disjoint from train) with <paramref name="shadowOptions"/>.</summary>
@@ -137,10 +110,17 @@ internal sealed class ModelStore(string directory, torch.Device? device, Cancell
         });
     }
 
-    private LoadedCheckpoint Load(string path)
+    /// <summary>A checkpoint at <paramref name="path"/>: made by <paramref name="make"/> (after <paramref name="announce"/>) when the file is missing, then loaded onto the store's device.</summary>
+    private StoredArtifact<LoadedCheckpoint> Checkpointed(string path, Action announce, Action<string> make) => new(path, () =>
     {
+        if (!System.IO.File.Exists(path))
+        {
+            announce();
+            make(path);
+        }
+
         var loaded = Checkpoint.Load(path);
         loaded.Model.to(device ?? torch.CPU);
         return loaded;
-    }
+    });
 }

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Runtime;
 using Iau.Training;
 using TorchSharp;
-using Iau.Evaluation;
 
 namespace Iau.Experiments;
 

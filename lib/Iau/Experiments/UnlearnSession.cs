@@ -1,5 +1,5 @@
-using Iau.Evaluation;
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Training;
 using Iau.Unlearning;
 using TorchSharp;

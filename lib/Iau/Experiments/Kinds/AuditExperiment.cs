@@ -1,7 +1,7 @@
 using System.Globalization;
 using Iau.Audit;
-using Iau.Training;
 using Iau.Evaluation;
+using Iau.Training;
 
 namespace Iau.Experiments;
 

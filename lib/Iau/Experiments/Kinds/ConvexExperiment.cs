@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Influence;
 using Iau.Models;
 using Iau.Training;
 using Iau.Unlearning;
-using Iau.Evaluation;
 
 namespace Iau.Experiments;
 

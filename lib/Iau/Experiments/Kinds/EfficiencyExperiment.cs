@@ -1,7 +1,7 @@
 using System.Globalization;
+using Iau.Evaluation;
 using Iau.Training;
 using Iau.Unlearning;
-using Iau.Evaluation;
 
 namespace Iau.Experiments;
 

@@ -1,8 +1,8 @@
 using Iau.Data;
+using Iau.Evaluation;
 using Iau.Models;
 using Iau.Training;
 using Iau.Unlearning;
-using Iau.Evaluation;
 
 namespace Iau.Experiments;
 
