@@ -185,6 +185,49 @@ public sealed class ForgettingAuditTests : IDisposable
     }
 
     [Fact]
+    public void A_retrained_reference_model_that_diverged_is_left_out_with_the_pool_model_of_its_index()
+    {
+        var rng = new Random(4);
+        PoolRecord Model(string kind, int seed, bool diverged = false, double shift = 0) => new(
+            $"{kind}{seed}", kind, kind, seed,
+            [.. Enumerable.Range(0, 40).Select(i => diverged ? double.NaN : i * 0.1 + shift + rng.NextDouble())],
+            0.9, 0.8, 0.5, 1, "test");
+        var clean = Enumerable.Range(1, 8).Select(k => Model("retrain", k)).ToArray();
+        var reference = clean.Select((m, i) => i == 5 ? Model("retrain", 6, diverged: true) : m).ToArray();
+        var pool = Enumerable.Range(1, 8).Select(k => Model("u", k, shift: 0.3)).ToArray();
+        var o = Options("unused", ["ga"]);
+        var row = ForgettingAudit.ScorePool(o, "ga", pool, reference);
+        var expected = ForgettingAudit.ScorePool(o, "ga", [.. pool.Where((_, i) => i != 5)], [.. clean.Where((_, i) => i != 5)]);
+        Assert.False(double.IsNaN(row.Forget.Value));
+        Assert.Equal(expected.Forget, row.Forget);
+        Assert.Equal(expected.ULira, row.ULira);
+        Assert.Contains("1 of 8 retrained reference models diverged", row.Note, StringComparison.Ordinal);
+        Assert.Contains("over 7 models against 7", row.Note, StringComparison.Ordinal);
+
+        // Pools of different sizes: each side keeps its finite models.
+        var small = ForgettingAudit.ScorePool(o, "ga", [.. pool.Take(4)], reference);
+        Assert.Equal(ForgettingAudit.ScorePool(o, "ga", [.. pool.Take(4)], [.. clean.Where((_, i) => i != 5)]).Forget, small.Forget);
+    }
+
+    [Fact]
+    public void A_training_with_non_finite_outputs_is_run_once_more_and_a_finite_first_is_kept()
+    {
+        var runs = new Queue<double>([double.NaN, 0.5]);
+        var discarded = new List<double>();
+        var (value, second) = ForgettingAudit.FiniteOrSecondTry(runs.Dequeue, double.IsFinite, discarded.Add);
+        Assert.Equal((0.5, true), (value, second));
+        Assert.Equal([double.NaN], discarded);
+
+        runs = new Queue<double>([0.25, 0.5]);
+        Assert.Equal((0.25, false), ForgettingAudit.FiniteOrSecondTry(runs.Dequeue, double.IsFinite, discarded.Add));
+        Assert.Single(runs); // not trained again
+
+        runs = new Queue<double>([double.NaN, double.NaN]);
+        var (diverged, twice) = ForgettingAudit.FiniteOrSecondTry(runs.Dequeue, double.IsFinite, discarded.Add);
+        Assert.True(double.IsNaN(diverged) && twice); // a real divergence is kept after the second try
+    }
+
+    [Fact]
     public void The_reading_says_when_the_floors_do_not_separate_and_which_pools_lie_below_both()
     {
         AuditRow Row(string name, double f, double halfWidth, double auc = 0.5) => new(

@@ -190,27 +190,38 @@ public static class ForgettingAudit
     /// <summary>
     /// F, final score, U-LiRA and their intervals for one pool against a reference pool. A model whose outputs are
     /// not finite (a method that diverged: NaN weights) has no confidences to score: ε and U-LiRA are computed over
-    /// the other models, with the reference model of the same index left out too (so that both fits keep one size),
-    /// while RA, TA, FA — and through them the final score — average every model, the diverged ones included; the
-    /// note says how many diverged. With fewer than 2 finite models the scores are NaN.
+    /// the other models, with the model of the same index in the other pool left out too when both pools are of one
+    /// size (so that both fits keep one size). This holds for either pool: a retrained reference model that diverged
+    /// is left out with the pool's model of its index. RA, TA, FA — and through them the final score — average every
+    /// model, the diverged ones included; the note says how many diverged in each pool. With fewer than 2 finite
+    /// models on either side the scores are NaN.
     /// </summary>
     internal static AuditRow ScorePool(AuditOptions o, string name, PoolRecord[] pool, PoolRecord[] reference)
     {
         var (raU, taU) = (pool.Average(x => x.RetainAccuracy), pool.Average(x => x.TestAccuracy));
-        var finite = Enumerable.Range(0, pool.Length).Where(i => pool[i].Confidences.All(double.IsFinite)).ToArray();
-        var diverged = pool.Length - finite.Length;
-        var divergedNote = diverged == 0 ? string.Empty
-            : string.Create(CultureInfo.InvariantCulture, $"{diverged} of {pool.Length} models diverged (non-finite outputs): ε and U-LiRA over the other {finite.Length}, accuracies over all");
-        if (finite.Length < 2)
+        static bool Finite(PoolRecord m) => m.Confidences.All(double.IsFinite);
+        var paired = pool.Length == reference.Length;
+        var kept = Enumerable.Range(0, pool.Length).Where(i => Finite(pool[i]) && (!paired || Finite(reference[i]))).ToArray();
+        var keptReference = paired ? kept : [.. Enumerable.Range(0, reference.Length).Where(i => Finite(reference[i]))];
+        var (diverged, referenceDiverged) = (pool.Count(m => !Finite(m)), reference.Count(m => !Finite(m)));
+        var divergedNote = string.Join("; ", new[]
+        {
+            diverged == 0 ? string.Empty
+                : string.Create(CultureInfo.InvariantCulture, $"{diverged} of {pool.Length} models diverged (non-finite outputs)"),
+            referenceDiverged == 0 ? string.Empty
+                : string.Create(CultureInfo.InvariantCulture, $"{referenceDiverged} of {reference.Length} retrained reference models diverged (non-finite outputs)"),
+            diverged + referenceDiverged == 0 ? string.Empty
+                : string.Create(CultureInfo.InvariantCulture, $"ε and U-LiRA over {kept.Length} models against {keptReference.Length}{(paired ? " (left out by index in both pools)" : string.Empty)}, accuracies over all"),
+        }.Where(n => n.Length > 0));
+        if (kept.Length < 2 || keptReference.Length < 2)
         {
             var none = new Interval(double.NaN, double.NaN, double.NaN);
             return new AuditRow(name, pool.Length, reference.Length, none, none, new ULiraResult(double.NaN, double.NaN, double.NaN, double.NaN, 0), none, raU, taU,
                 pool.Average(x => x.ForgetAccuracy), pool.Average(x => x.Seconds), [], divergedNote);
         }
 
-        var aligned = diverged > 0 && reference.Length == pool.Length ? [.. finite.Select(i => reference[i])] : reference;
-        var u = finite.Select(i => pool[i].Confidences).ToArray();
-        var r = aligned.Select(x => x.Confidences).ToArray();
+        var u = kept.Select(i => pool[i].Confidences).ToArray();
+        var r = keptReference.Select(i => reference[i].Confidences).ToArray();
         var eps = EpsilonScore.Compute(u, r);
         var (raR, taR) = (reference.Average(x => x.RetainAccuracy), reference.Average(x => x.TestAccuracy));
         var ratio = EpsilonScore.Final(1, raU, raR, taU, taR);
@@ -247,6 +258,25 @@ public static class ForgettingAudit
         }.Where(n => n.Length > 0));
         return new AuditRow(name, pool.Length, reference.Length, forget, final, ulira, auc, raU, taU,
             pool.Average(x => x.ForgetAccuracy), pool.Average(x => x.Seconds), eps.Epsilons, note);
+    }
+
+    /// <summary>
+    /// A model of a pool trained from scratch is deterministic given its seed, so a training whose outputs are not
+    /// finite is run once more: a second run that is finite shows the first was corrupted (TorchSharp 0.107 can free a
+    /// native Scalar that a running op still reads when another worker's allocation triggers a collection;
+    /// environment.md), and a second that is not finite is a real divergence, kept and scored as such
+    /// (<see cref="ScorePool"/>). Returns the value kept and whether it is the second.
+    /// </summary>
+    internal static (T Value, bool Second) FiniteOrSecondTry<T>(Func<T> train, Func<T, bool> finite, Action<T> discard)
+    {
+        var first = train();
+        if (finite(first))
+        {
+            return (first, false);
+        }
+
+        discard(first);
+        return (train(), true);
     }
 
     private static void WriteOutputs(AuditSummary summary)
@@ -446,18 +476,15 @@ public static class ForgettingAudit
             }
             else
             {
-                model = NewModel(k);
-                var state = StatePath(store, $"original-{OriginalModelKey(k)}");
-                var result = new Trainer(recipe with { Seed = k }).Train(model, data.Train, data.Valid, statePath: state, cancellationToken: ct);
+                (model, var result, var note) = TrainFromScratch(k, data.Train, StatePath(store, $"original-{OriginalModelKey(k)}"), ct);
                 seconds = result.WallSeconds;
                 var meta = CheckpointMetadata.For(model, data.Dataset.Info.Name, data.Split.TrainingFingerprint) with
                 {
                     Training = recipe with { Seed = k },
                     History = result.History,
-                    Notes = string.Create(CultureInfo.InvariantCulture, $"forgetting audit: original {k}"),
+                    Notes = string.Create(CultureInfo.InvariantCulture, $"forgetting audit: original {k}{note}"),
                 };
                 Checkpoint.Save(path, model, meta);
-                File.Delete(state);
             }
 
             using (model)
@@ -473,12 +500,33 @@ public static class ForgettingAudit
 
         private double TrainRetrain(PoolStore store, int k, string key, CancellationToken ct)
         {
-            using var model = NewModel(k);
-            var state = StatePath(store, $"retrain-{key}");
-            var result = new Trainer(recipe with { Seed = k }).Train(model, data.Retain, data.Valid, statePath: state, cancellationToken: ct);
-            store.Write(Evaluate(model, key, "retrain", "retrain", k, result.WallSeconds, $"retrained {k} from scratch on D_r"));
-            File.Delete(state);
+            var (model, result, note) = TrainFromScratch(k, data.Retain, StatePath(store, $"retrain-{key}"), ct);
+            using (model)
+            {
+                store.Write(Evaluate(model, key, "retrain", "retrain", k, result.WallSeconds, $"retrained {k} from scratch on D_r{note}"));
+            }
+
             return result.WallSeconds;
+        }
+
+        /// <summary>Model k trained from scratch on <paramref name="on"/> (resuming from <paramref name="state"/>), trained a second time if its outputs on D_f are not finite (<see cref="FiniteOrSecondTry"/>); the note says so.</summary>
+        private (IauModel Model, TrainingResult Result, string Note) TrainFromScratch(int k, TensorData on, string state, CancellationToken ct)
+        {
+            var ((model, result), twice) = FiniteOrSecondTry(
+                () =>
+                {
+                    var m = NewModel(k);
+                    var r = new Trainer(recipe with { Seed = k }).Train(m, on, data.Valid, statePath: state, cancellationToken: ct);
+                    File.Delete(state);
+                    return (m, r);
+                },
+                t => LogitScaledConfidence.Of(t.Item1, data.Forget, recipe.EvalChunkSize).All(double.IsFinite),
+                t => t.Item1.Dispose());
+            var note = !twice ? string.Empty
+                : LogitScaledConfidence.Of(model, data.Forget, recipe.EvalChunkSize).All(double.IsFinite)
+                    ? "; trained twice from the same seed: the first training's outputs on D_f were not finite, the second's are (training is deterministic, so the first was corrupted; environment.md, the TorchSharp race)"
+                    : "; trained twice from the same seed, both with non-finite outputs on D_f: diverged";
+            return (model, result, note);
         }
 
         private double Unlearn(PoolStore store, string method, int k, string key, CancellationToken ct)
