@@ -22,33 +22,6 @@ public sealed class CellCostsTests
     }
 
     [Fact]
-    public void Cells_of_a_spec_never_run_are_scaled_from_records_of_a_smaller_spec_by_work()
-    {
-        var small = Spec with { TrainLimit = 2000, MaxEpochs = 2, MethodOptions = new Dictionary<string, IReadOnlyList<string>> { ["ft"] = ["epochs=1"] } };
-        var large = Spec with { MaxEpochs = 4, MethodOptions = new Dictionary<string, IReadOnlyList<string>> { ["ft"] = ["epochs=2"] } };
-        Assert.Equal((2000.0 * 1, 2000.0 * 2), CellCosts.WorkOf(small, "ft"));
-        Assert.Equal((48_000.0 * 2, 48_000.0 * 4), CellCosts.WorkOf(large, "ft")); // 80% of Fashion-MNIST's 60,000 trains
-        Assert.Equal((48_000.0, 48_000.0 * 4), CellCosts.WorkOf(large, "iau")); // no epochs setting: 1
-        Assert.Equal((2000.0 * 8, 2000.0 * 8 * 2), CellCosts.WorkOf(small with { Kind = ExperimentKind.Audit, Sweep = [8] }, "iau")); // 8 models
-        Assert.Equal((0.0, 0.0), CellCosts.WorkOf(small with { Dataset = "purchase100", TrainLimit = null }, "iau")); // size not in the catalog: no scaling
-
-        var sig = CellCosts.Signature(small);
-        var (ownWork, sharedWork) = CellCosts.WorkOf(small, "ft");
-        var costs = CellCosts.From(
-        [
-            new(sig, "main", "fashion-mnist", "lenet5", "ft", "", 12, 2, SharedSeconds: 10, Seed: 0, Run: "a", Fresh: true, Work: ownWork, SharedWork: sharedWork),
-            new(sig, "main", "fashion-mnist", "lenet5", "iau", "", 1, 2, Seed: 0, Run: "a", Fresh: true, Work: 2000, SharedWork: sharedWork),
-            new(sig, "main", "fashion-mnist", "lenet5", "fisher", "", 7, 2, Seed: 0, Run: "a", Fresh: true), // older record: no work size
-        ]);
-        Assert.Equal((2.0, true), costs.Estimate(new Cell(small, 0, "", "ft", [], "")));
-        Assert.Equal(2.0 * 48, costs.Estimate(new Cell(large, 0, "", "ft", [], "")).Seconds, 9); // 2 s own × 96,000 / 2,000
-        Assert.Equal(1.0 * 24, costs.Estimate(new Cell(large, 0, "", "iau", [], "")).Seconds, 9);
-        Assert.Equal(7.0, costs.Estimate(new Cell(large, 0, "", "fisher", [], "")).Seconds, 9); // unscaled where no record has a size
-        Assert.Equal(10.0, costs.SharedEstimate(small), 9);
-        Assert.Equal(10.0 * 48, costs.SharedEstimate(large), 9); // 10 s of shared models × 192,000 / 4,000
-    }
-
-    [Fact]
     public void Estimates_take_the_median_of_the_most_specific_records()
     {
         var sig = CellCosts.Signature(Spec);

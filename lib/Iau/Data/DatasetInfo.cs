@@ -50,7 +50,4 @@ public sealed record DatasetInfo(
 {
     /// <summary>Number of classes.</summary>
     public int Classes => ClassNames.Length;
-
-    /// <summary>Samples of the official training set as published (0 where not stated); only sizes cost estimates (<c>--plan</c>).</summary>
-    public int TrainSamples { get; init; }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Iau.Audit;
 using Iau.Runtime;
 
 namespace Iau.Experiments;
@@ -27,10 +26,7 @@ public sealed record ReproductionPlan(int Pending, int Done, double CoreSeconds,
 /// (any seed), the same spec and method, else the same experiment, dataset, model and method, else the same experiment
 /// and method — or <see cref="UnknownSeconds"/> when none exists; and shared(lineage) is the median, over earlier runs
 /// in which a lineage of the same spec started fresh, of that lineage's shared time (a lineage with done cells finds
-/// its shared models cached), else that of fresh lineages of the same experiment, dataset and model. Records of another
-/// spec (the last two levels of own, the last of shared) are scaled by the ratio of work sizes (<see cref="WorkOf"/>),
-/// so that a smoke run's timings estimate a quick run's cells; records without a work size (written before it was kept)
-/// count unscaled, and only where no scaled record exists. A cell's own median alone would leave out the shared models that only the first cell of
+/// its shared models cached). A cell's own median alone would leave out the shared models that only the first cell of
 /// a lineage makes; a cell re-run with its models cached would pull it down. Records written before the split was
 /// kept (no run id) count only where no newer record exists. Reproduction orders its lineages by these estimates,
 /// largest first (longest-processing-time first), so that the longest does not start last while a core idles;
@@ -60,78 +56,33 @@ public sealed class CellCosts
         Runtime.ShortHash.Of(JsonSerializer.Serialize(spec with { Seeds = [] }));
 
     /// <summary>Appends a cell's wall time to the log (best effort: a log that cannot be written is no error).</summary>
-    internal static void Record(Cell cell, double seconds, int workers, double sharedSeconds, string run, bool fresh)
-    {
-        var (own, shared) = WorkOf(cell.Spec, cell.Method);
+    internal static void Record(Cell cell, double seconds, int workers, double sharedSeconds, string run, bool fresh) =>
         TimingLog.Append(new CellTiming(Signature(cell.Spec), cell.Spec.Kind.ToString().ToLowerInvariant(), cell.Spec.Dataset, cell.Spec.Model, cell.Method, cell.Variant, seconds, workers,
-            Math.Min(sharedSeconds, seconds), cell.Seed, run, fresh, own > 0 ? own : null, shared > 0 ? shared : null));
-    }
-
-    /// <summary>
-    /// The sizes a cell's times are taken to grow with, to scale records of other settings: with n the training samples
-    /// (the spec's <see cref="ExperimentSpec.TrainLimit"/>, else the 80% of the dataset's training set that the split
-    /// trains on) and m the models or requests the cell repeats its work for (an audit's pool size, a stream's requests,
-    /// else 1),
-    /// <code>
-    /// own    = n · m · (the method's epochs setting in the spec, else 1)
-    /// shared = n · m · MaxEpochs                                      (originals, Retrain, reference and shadow models)
-    /// </code>
-    /// 0 (no scaling) for a dataset whose size the catalog does not give. Approximation, stated: time is taken to grow in
-    /// proportion, which leaves out fixed costs, evaluation, settings other than epochs (Fisher's sample cap, IU's
-    /// iterations) and early stopping — a spec whose training stops early runs below its epoch cap's estimate.
-    /// </summary>
-    internal static (double Own, double Shared) WorkOf(ExperimentSpec spec, string method)
-    {
-        var full = Data.DatasetCatalog.Find(spec.Dataset)?.TrainSamples ?? 0;
-        double n = spec.TrainLimit ?? Math.Round(full * 0.8);
-        if (n <= 0)
-        {
-            return (0, 0);
-        }
-
-        var m = spec.Kind switch
-        {
-            ExperimentKind.Audit => spec.Sweep is [var pool, ..] ? pool : AuditOptions.SmokePool,
-            ExperimentKind.Sequential => spec.Requests,
-            _ => 1,
-        };
-        var options = spec.MethodOptions?.GetValueOrDefault(method) ?? [];
-        var epochs = options.Select(o => o.Split('=', 2)).Where(kv => kv.Length == 2 && kv[0].Trim() == "epochs")
-            .Select(kv => double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && e > 0 ? e : 1)
-            .DefaultIfEmpty(1).Last();
-        return (n * m * epochs, n * m * spec.MaxEpochs);
-    }
+            Math.Min(sharedSeconds, seconds), cell.Seed, run, fresh));
 
     /// <summary>The estimated own seconds of a cell (without the shared models), and whether any record of its kind existed.</summary>
     internal (double Seconds, bool Measured) Estimate(Cell cell)
     {
         var signature = Signature(cell.Spec);
         var kind = cell.Spec.Kind.ToString().ToLowerInvariant();
-        var work = WorkOf(cell.Spec, cell.Method).Own;
-        var similar = records.Where(r => r.Kind == kind && r.Dataset == cell.Spec.Dataset && r.Model == cell.Spec.Model && r.Method == cell.Method).ToList();
-        var sameKind = records.Where(r => r.Kind == kind && r.Method == cell.Method).ToList();
         return TimingLog.MedianOf(
             UnknownSeconds,
             records.Where(r => r.Signature == signature && r.Method == cell.Method && r.Variant == cell.Variant),
             records.Where(r => r.Signature == signature && r.Method == cell.Method),
-            Scaled(similar, r => r.Work, work),
-            similar,
-            Scaled(sameKind, r => r.Work, work),
-            sameKind);
+            records.Where(r => r.Kind == kind && r.Dataset == cell.Spec.Dataset && r.Model == cell.Spec.Model && r.Method == cell.Method),
+            records.Where(r => r.Kind == kind && r.Method == cell.Method));
     }
 
     /// <summary>
-    /// The estimated seconds of a lineage's shared models: the median over recorded fresh lineages of the same spec (else,
-    /// scaled by shared work, of the same experiment, dataset and model) of their summed shared time; 0 without such records.
+    /// The estimated seconds of a lineage's shared models: the median over recorded fresh lineages of the same spec (else
+    /// of the same experiment, dataset and model) of their summed shared time; 0 without such records.
     /// </summary>
     internal double SharedEstimate(ExperimentSpec spec)
     {
         var signature = Signature(spec);
         var kind = spec.Kind.ToString().ToLowerInvariant();
         var fresh = records.Where(r => r.Run is not null && r.Fresh).ToList();
-        var similar = fresh.Where(r => r.Kind == kind && r.Dataset == spec.Dataset && r.Model == spec.Model).ToList();
-        var work = WorkOf(spec, string.Empty).Shared;
-        foreach (var level in new[] { fresh.Where(r => r.Signature == signature), Scaled(similar, r => r.SharedWork, work), similar })
+        foreach (var level in new[] { fresh.Where(r => r.Signature == signature), fresh.Where(r => r.Kind == kind && r.Dataset == spec.Dataset && r.Model == spec.Model) })
         {
             var sums = level.GroupBy(r => (r.Run, r.Signature, r.Seed)).Select(g => g.Sum(r => r.SharedSeconds)).ToArray();
             if (sums.Length > 0)
@@ -142,14 +93,6 @@ public sealed class CellCosts
 
         return 0;
     }
-
-    /// <summary>The records that have a work size, their times scaled to <paramref name="work"/> (none when it is 0).</summary>
-    private static IEnumerable<CellTiming> Scaled(IEnumerable<CellTiming> level, Func<CellTiming, double?> workOf, double work) =>
-        work <= 0 ? [] : level.Where(r => workOf(r) is > 0).Select(r => r with
-        {
-            Seconds = r.Seconds * (work / workOf(r)!.Value),
-            SharedSeconds = r.SharedSeconds * (work / workOf(r)!.Value),
-        });
 
     /// <summary>The estimated seconds of a lineage's pending cells, with its shared models unless it was started before.</summary>
     internal double Lineage(IReadOnlyList<Cell> pending, bool started) =>

@@ -20,11 +20,9 @@ namespace Iau.Runtime;
 /// lineage made its shared models itself rather than finding them cached.</param>
 /// <param name="Work">The size its time is taken to grow with (an audit model: training samples × epochs), so that a
 /// record of other settings of the same method can be scaled (<see cref="TimingLog.ScaledMedianOf"/>); null in older
-/// records; a cell's own work: CellCosts.WorkOf).</param>
-/// <param name="SharedWork">The size its shared time is taken to grow with (a cell's originals and Retrain: training
-/// samples × epoch cap; CellCosts.WorkOf); null in older records and audit models.</param>
+/// records and in cells.</param>
 public sealed record CellTiming(string Signature, string Kind, string Dataset, string Model, string Method, string Variant, double Seconds, int Workers,
-    double SharedSeconds = 0, int? Seed = null, string? Run = null, bool Fresh = false, double? Work = null, double? SharedWork = null);
+    double SharedSeconds = 0, int? Seed = null, string? Run = null, bool Fresh = false, double? Work = null);
 
 /// <summary>
 /// The kit's own timings on this machine, one JSON line per measured cell or audit model, from which runs are ordered
