@@ -162,14 +162,17 @@ public sealed class ForgettingAuditTests : IDisposable
         Assert.Equal(8, Directory.GetFiles(new PoolStore(o.OutDir).Directory, "*.json").Select(PoolStore.Read).Count(r => r.Method == "ga" && r.Confidences.Any(double.IsNaN)));
     }
 
+    /// <summary>A pool record of 40 forget examples with confidences rising with the index plus noise and <paramref name="shift"/> (NaN and accuracies of 0.1 when diverged).</summary>
+    private static PoolRecord RandomRecord(Random rng, string kind, int seed, bool diverged, double shift) => new(
+        $"{kind}{seed}", kind, kind, seed,
+        [.. Enumerable.Range(0, 40).Select(i => diverged ? double.NaN : i * 0.1 + shift + rng.NextDouble())],
+        diverged ? 0.1 : 0.9, diverged ? 0.1 : 0.8, 0.5, 1, "test");
+
     [Fact]
     public void Diverged_models_are_left_out_of_the_scores_with_the_reference_model_of_the_same_index()
     {
         var rng = new Random(3);
-        PoolRecord Model(string kind, int seed, bool diverged = false, double shift = 0) => new(
-            $"{kind}{seed}", kind, kind, seed,
-            [.. Enumerable.Range(0, 40).Select(i => diverged ? double.NaN : i * 0.1 + shift + rng.NextDouble())],
-            diverged ? 0.1 : 0.9, diverged ? 0.1 : 0.8, 0.5, 1, "test");
+        PoolRecord Model(string kind, int seed, bool diverged = false, double shift = 0) => RandomRecord(rng, kind, seed, diverged, shift);
         var reference = Enumerable.Range(1, 8).Select(k => Model("retrain", k)).ToArray();
         var clean = Enumerable.Range(1, 8).Select(k => Model("u", k, shift: 0.3)).ToArray();
         var withDiverged = clean.Select((m, i) => i == 2 ? Model("u", 3, diverged: true) : m).ToArray();
@@ -188,10 +191,7 @@ public sealed class ForgettingAuditTests : IDisposable
     public void A_retrained_reference_model_that_diverged_is_left_out_with_the_pool_model_of_its_index()
     {
         var rng = new Random(4);
-        PoolRecord Model(string kind, int seed, bool diverged = false, double shift = 0) => new(
-            $"{kind}{seed}", kind, kind, seed,
-            [.. Enumerable.Range(0, 40).Select(i => diverged ? double.NaN : i * 0.1 + shift + rng.NextDouble())],
-            0.9, 0.8, 0.5, 1, "test");
+        PoolRecord Model(string kind, int seed, bool diverged = false, double shift = 0) => RandomRecord(rng, kind, seed, diverged, shift);
         var clean = Enumerable.Range(1, 8).Select(k => Model("retrain", k)).ToArray();
         var reference = clean.Select((m, i) => i == 5 ? Model("retrain", 6, diverged: true) : m).ToArray();
         var pool = Enumerable.Range(1, 8).Select(k => Model("u", k, shift: 0.3)).ToArray();
