@@ -257,6 +257,13 @@ public sealed class BaselineTests(BaselineFixture fixture) : IClassFixture<Basel
         Assert.All(reports, r => Assert.Equal("chunk", r.Unit));
         Assert.Equal(retain.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Notes["fisher samples"]);
         Assert.Equal("no", a.Notes["class-wise reset"]);
+        Assert.Equal("batched per chunk", a.Notes["fisher gradients"]);
+        Assert.Equal((((retain.Count + 49) / 50) * 3).ToString(System.Globalization.CultureInfo.InvariantCulture), a.Notes["backward passes"]);
+
+        using var loop = Unlearner.Run(UnlearningMethods.Create("fisher", Settings("chunk=50 batched=false")), model, Data, new UnlearningContext(Seed: 1));
+        Assert.StartsWith("one sample at a time", loop.Notes["fisher gradients"], StringComparison.Ordinal);
+        Assert.Equal((retain.Count * 3).ToString(System.Globalization.CultureInfo.InvariantCulture), loop.Notes["backward passes"]);
+        Assert.True(MaxRelativeDifference(a.Model, loop.Model) < 1e-5, "batched and per-sample Fisher forgetting must agree to float rounding");
 
         using var capped = Unlearner.Run(UnlearningMethods.Create("fisher", Settings("max-samples=40 chunk=16")), model, Data);
         Assert.Equal("40", capped.Notes["fisher samples"]);
@@ -376,6 +383,15 @@ public sealed class BaselineTests(BaselineFixture fixture) : IClassFixture<Basel
         student.eval();
         model.eval();
         return ScrubMethod.DistillKl(student.call(data.Features), model.call(data.Features), 4).item<float>();
+    }
+
+    /// <summary>max |a − b| / max |b| over all parameters.</summary>
+    private static double MaxRelativeDifference(IauModel a, IauModel b)
+    {
+        using var scope = NewDisposeScope();
+        var x = cat(a.parameters().Select(p => p.detach().reshape(-1)).ToArray());
+        var y = cat(b.parameters().Select(p => p.detach().reshape(-1)).ToArray());
+        return (x - y).abs().max().item<float>() / y.abs().max().item<float>();
     }
 
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
