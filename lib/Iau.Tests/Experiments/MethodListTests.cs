@@ -28,4 +28,16 @@ public sealed class MethodListTests
         Assert.Equal(["original", "random-step", "retrain"], order.Take(3));
         Assert.Equal(registered.Where(m => m is not "random-step" and not "retrain"), order.Skip(3));
     }
+
+    [Fact]
+    public void The_registry_finds_every_registered_class_and_keeps_each_method_in_its_place()
+    {
+        // The order is part of the profiles' configuration hashes: moving a method would re-run committed cells.
+        Assert.Equal(
+            ["retrain", "iau", "iau-cached", "ia", "random-step", "ft", "ga", "neggrad+", "l1sparse", "salun", "scrub", "fisher",
+             "iu", "iu-woodfisher", "certified", "rl", "bad-teacher", "ssd"],
+            UnlearningMethods.Names);
+        Assert.Equal(UnlearningMethods.Names, UnlearningMethods.Discover().Select(e => e.Name));
+        Assert.All(UnlearningMethods.Names, n => Assert.Equal(n, UnlearningMethods.Create(n).Name));
+    }
 }

@@ -58,8 +58,18 @@ public sealed record BadTeacherOptions(
 /// seed. One step = one epoch.
 /// </summary>
 public sealed class BadTeacherMethod(BadTeacherOptions? options = null)
-    : DeclaredMethod<BadTeacherOptions>(options ?? BadTeacherOptions.Reference, BadTeacherOptions.Declared, "bad-teacher")
+    : DeclaredMethod<BadTeacherOptions>(options ?? BadTeacherOptions.Reference, BadTeacherOptions.Declared, "bad-teacher"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 140;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("bad-teacher", "Bad Teacher (Chundawat et al. 2023): KL distillation from a random teacher on D_f and the original on 30% of D_r",
+                BadTeacherOptions.Declared, o => new BadTeacherMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"Bad Teacher: {Options.Epochs} epoch(s) of KL distillation (T {Options.Temperature:G3}) from a random teacher on D_f and the original on {Options.RetainShare:P0} of D_r, Adam lr {Options.LearningRate:G4}, batch {Options.BatchSize}");

@@ -65,8 +65,24 @@ public sealed record CertifiedRemovalOptions(double? Lambda = null, double Sigma
 /// <item>ε = c·ε′/σ for σ &gt; 0 and the chosen δ.</item>
 /// </list>
 /// </summary>
-public sealed class CertifiedRemoval(CertifiedRemovalOptions? options = null) : IUnlearningMethod
+public sealed class CertifiedRemoval(CertifiedRemovalOptions? options = null) : IUnlearningMethod, IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 120;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        new("certified", "Certified removal (Guo et al. 2020), logreg only: Newton step θ* + H⁻¹Δ on the L2-regularised loss, residual bound and ε",
+                "lambda=<recipe weight decay, else 0.001> sigma=0 delta=1e-4 max-parameters=5000",
+                s => new CertifiedRemoval(new CertifiedRemovalOptions(
+                    Lambda: InfluenceBaselines.OptionalDouble(s, "lambda"),
+                    Sigma: s.Double("sigma", 0),
+                    Delta: s.Double("delta", 1e-4),
+                    MaxParameters: s.Int("max-parameters", ExactHessian.DefaultMaxParameters))),
+                AppliesTo: arch => string.Equals(arch, Models.LogisticRegression.Name, StringComparison.OrdinalIgnoreCase)),
+    ];
+
     /// <summary>γ: bound on the Lipschitz constant of z ↦ diag(softmax z) − softmax z softmax zᵀ (spectral norm).</summary>
     public static readonly double Gamma = 1 / Math.Sqrt(2);
 

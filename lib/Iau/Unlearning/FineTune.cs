@@ -50,8 +50,18 @@ public sealed record FineTuneOptions(
 /// One step = one epoch. Defaults: <see cref="FineTuneOptions"/> (Unlearn-Sparse reference).
 /// </summary>
 public sealed class FineTuneMethod(FineTuneOptions? options = null)
-    : DeclaredMethod<FineTuneOptions>(options ?? FineTuneOptions.Reference, FineTuneOptions.Declared, "ft")
+    : DeclaredMethod<FineTuneOptions>(options ?? FineTuneOptions.Reference, FineTuneOptions.Declared, "ft"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 40;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("ft", "Fine-tune on D_r only (Unlearn-Sparse reference: 10 epochs SGD lr 0.01, momentum 0.9, wd 5e-4)",
+                FineTuneOptions.Declared, o => new FineTuneMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"FT: {Options.Epochs} epoch(s) on D_r, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");

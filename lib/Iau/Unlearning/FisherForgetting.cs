@@ -81,8 +81,18 @@ public sealed record FisherForgettingOptions(
 /// Steps: one chunk of retain samples each, then a final step that adds the noise.
 /// </summary>
 public sealed class FisherForgettingMethod(FisherForgettingOptions? options = null)
-    : DeclaredMethod<FisherForgettingOptions>(options ?? FisherForgettingOptions.Reference, FisherForgettingOptions.Declared, "fisher")
+    : DeclaredMethod<FisherForgettingOptions>(options ?? FisherForgettingOptions.Reference, FisherForgettingOptions.Declared, "fisher"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 100;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("fisher", "Fisher forgetting (Golatkar et al. 2020): θ + sqrt(α/F_r)·N(0,1), per-sample, per-class diagonal Fisher",
+                FisherForgettingOptions.Declared, o => new FisherForgettingMethod(o)),
+    ];
+
     private const int SampleStream = 11;
     private const int NoiseStream = 12;
 

@@ -49,8 +49,18 @@ public sealed record GradientAscentOptions(
 /// Defaults: <see cref="GradientAscentOptions"/> (Unlearn-Sparse reference).
 /// </summary>
 public sealed class GradientAscentMethod(GradientAscentOptions? options = null)
-    : DeclaredMethod<GradientAscentOptions>(options ?? GradientAscentOptions.Reference, GradientAscentOptions.Declared, "ga")
+    : DeclaredMethod<GradientAscentOptions>(options ?? GradientAscentOptions.Reference, GradientAscentOptions.Declared, "ga"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 50;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("ga", "Gradient ascent on the forget loss, D_f only (Unlearn-Sparse reference: 5 epochs SGD lr 1e-4)",
+                GradientAscentOptions.Declared, o => new GradientAscentMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"GA: {Options.Epochs} epoch(s) ascending L_f on D_f, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");

@@ -9,39 +9,6 @@ using static TorchSharp.torch;
 
 namespace Iau.Unlearning;
 
-/// <summary>Registry entries of the gradient-based baselines (FT, GA, NegGrad+, ℓ1-sparse, SalUn, SCRUB, Fisher; then RL, Bad Teacher, SSD).</summary>
-internal static class GradientBaselines
-{
-    internal static IReadOnlyList<MethodEntry> Entries { get; } =
-    [
-        MethodEntry.Declared("ft", "Fine-tune on D_r only (Unlearn-Sparse reference: 10 epochs SGD lr 0.01, momentum 0.9, wd 5e-4)",
-            FineTuneOptions.Declared, o => new FineTuneMethod(o)),
-        MethodEntry.Declared("ga", "Gradient ascent on the forget loss, D_f only (Unlearn-Sparse reference: 5 epochs SGD lr 1e-4)",
-            GradientAscentOptions.Declared, o => new GradientAscentMethod(o)),
-        MethodEntry.Declared("neggrad+", "NegGrad+ (Kurmanji et al. 2023): minimise β·L_r − (1−β)·L_f on paired D_r/D_f batches",
-            NegGradPlusOptions.Declared, o => new NegGradPlusMethod(o)),
-        MethodEntry.Declared("l1sparse", "ℓ1-sparse unlearning (Jia et al. 2023): fine-tune on D_r with γ_t·‖θ‖₁, γ decaying linearly",
-            L1SparseOptions.Declared, o => new L1SparseMethod(o)),
-        MethodEntry.Declared("salun", "SalUn (Fan et al. 2024): saliency mask from ∇L_f, random labels on D_f + true labels on D_r, masked updates",
-            SalUnOptions.Declared, o => new SalUnMethod(o)),
-        MethodEntry.Declared("scrub", "SCRUB (Kurmanji et al. 2023): teacher–student; max-steps on D_f (KL), min-steps on D_r (γ·CE + α·KL)",
-            ScrubOptions.Declared, o => new ScrubMethod(o)),
-        MethodEntry.Declared("fisher", "Fisher forgetting (Golatkar et al. 2020): θ + sqrt(α/F_r)·N(0,1), per-sample, per-class diagonal Fisher",
-            FisherForgettingOptions.Declared, o => new FisherForgettingMethod(o)),
-    ];
-
-    /// <summary>Random Labels, Bad Teacher and SSD: registered after the influence baselines (the order of the tables).</summary>
-    internal static IReadOnlyList<MethodEntry> LaterEntries { get; } =
-    [
-        MethodEntry.Declared("rl", "Random Labels (Unlearn-Sparse/SalUn RL): train on D_f with random labels together with D_r (10 epochs SGD lr 0.01)",
-            RandomLabelsOptions.Declared, o => new RandomLabelsMethod(o)),
-        MethodEntry.Declared("bad-teacher", "Bad Teacher (Chundawat et al. 2023): KL distillation from a random teacher on D_f and the original on 30% of D_r",
-            BadTeacherOptions.Declared, o => new BadTeacherMethod(o)),
-        MethodEntry.Declared("ssd", "SSD (Foster et al. 2024): dampen weights far more important to D_f than to D (diagonal Fisher), λ = 1, α = 10",
-            SsdOptions.Declared, o => new SsdMethod(o)),
-    ];
-}
-
 /// <summary>Shared pieces of the epoch-based baselines: seeding, batches, optimizer steps, checks.</summary>
 internal static class BaselineSupport
 {

@@ -20,8 +20,22 @@ namespace Iau.Unlearning;
 /// Its RTE covers the two gradient passes and the step on data already in tensors; the authors' timer also
 /// covers turning images into tensors (a departure on purpose, see <see cref="Unlearner"/>).
 /// </summary>
-public sealed class IauMethod(IauOptions? options = null, string name = "iau") : IUnlearningMethod
+public sealed class IauMethod(IauOptions? options = null, string name = "iau") : IUnlearningMethod, IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 20;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("iau", "IAU, the paper preset: one Adam step (lr 1e-3, fresh state) with g = ∇L̄_r − ∇L̄_f",
+                IauOptions.Declare(IauOptions.PaperPreset), o => new IauMethod(o, "iau")),
+        MethodEntry.Declared("iau-cached", "IAU with ∇L̄_r from the mean training gradient stored with the model (passes over D_f only)",
+                IauOptions.Declare(IauOptions.Cached), o => new IauMethod(o, "iau-cached")),
+        MethodEntry.Declared("ia", "Ablation: IA alone, one Adam step on −∇L̄_f (no gradient correction)",
+                IauOptions.Declare(IauOptions.IaOnly), o => new IauMethod(o, "ia")) with { InComparisons = false },
+    ];
+
     /// <summary>The settings.</summary>
     public IauOptions Options { get; } = options ?? IauOptions.PaperPreset;
 

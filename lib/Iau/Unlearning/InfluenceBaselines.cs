@@ -3,7 +3,7 @@ using Iau.Influence;
 
 namespace Iau.Unlearning;
 
-/// <summary>Registry entries of the influence-function baselines (IU with each solver, certified removal).</summary>
+/// <summary>Declared options of the influence-function baselines (IU with each solver, the WoodFisher preset) and certified removal's parsing.</summary>
 internal static class InfluenceBaselines
 {
     /// <summary>IU's options (defaults: damping of the PyTorch port of Koh &amp; Liang's influence functions, CG).</summary>
@@ -39,28 +39,12 @@ internal static class InfluenceBaselines
         ],
         o => o.Validate());
 
-    internal static IReadOnlyList<MethodEntry> Entries { get; } =
-    [
-        MethodEntry.Declared("iu", "Influence unlearning: one Newton step θ − (H_r + λI)⁻¹∇L̄_r on the retain loss (exact, CG, LiSSA or WoodFisher)",
-            IuOptions, o => new InfluenceUnlearning(o, "iu")),
-        MethodEntry.Declared("iu-woodfisher", "IU as Unlearn-Sparse runs it: θ + α·WoodFisher((m/n)(∇L̄_f − ∇L̄_r)), α = 0.2, N = 1000",
-            WoodFisherOptions, o => new InfluenceUnlearning(o, "iu-woodfisher")),
-        new("certified", "Certified removal (Guo et al. 2020), logreg only: Newton step θ* + H⁻¹Δ on the L2-regularised loss, residual bound and ε",
-            "lambda=<recipe weight decay, else 0.001> sigma=0 delta=1e-4 max-parameters=5000",
-            s => new CertifiedRemoval(new CertifiedRemovalOptions(
-                Lambda: OptionalDouble(s, "lambda"),
-                Sigma: s.Double("sigma", 0),
-                Delta: s.Double("delta", 1e-4),
-                MaxParameters: s.Int("max-parameters", ExactHessian.DefaultMaxParameters))),
-            AppliesTo: arch => string.Equals(arch, Models.LogisticRegression.Name, StringComparison.OrdinalIgnoreCase)),
-    ];
-
     private static double Number(string key, string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
             ? v
             : throw new ArgumentException($"Method option {key}={text} is not a finite number.");
 
-    private static double? OptionalDouble(MethodSettings s, string key) =>
+    internal static double? OptionalDouble(MethodSettings s, string key) =>
         s.Values.ContainsKey(key) ? s.Double(key, 0) : null;
 
     private static int? HessianSamples(string value)

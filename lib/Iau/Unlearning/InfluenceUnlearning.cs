@@ -103,8 +103,20 @@ public sealed record InfluenceOptions(
 /// <see cref="InfluenceOptions.HessianSamples"/>); the exact solver works on a float64 copy. One driver step does it
 /// all; Notes report the solver's iterations, residual and status.
 /// </summary>
-public sealed class InfluenceUnlearning(InfluenceOptions? options = null, string name = "iu") : IUnlearningMethod
+public sealed class InfluenceUnlearning(InfluenceOptions? options = null, string name = "iu") : IUnlearningMethod, IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 110;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("iu", "Influence unlearning: one Newton step θ − (H_r + λI)⁻¹∇L̄_r on the retain loss (exact, CG, LiSSA or WoodFisher)",
+                InfluenceBaselines.IuOptions, o => new InfluenceUnlearning(o, "iu")),
+        MethodEntry.Declared("iu-woodfisher", "IU as Unlearn-Sparse runs it: θ + α·WoodFisher((m/n)(∇L̄_f − ∇L̄_r)), α = 0.2, N = 1000",
+                InfluenceBaselines.WoodFisherOptions, o => new InfluenceUnlearning(o, "iu-woodfisher")),
+    ];
+
     /// <summary>The settings.</summary>
     public InfluenceOptions Options { get; } = options ?? new InfluenceOptions();
 

@@ -78,8 +78,18 @@ public sealed record L1SparseOptions(
 /// l1_regularization does. One step = one epoch. Defaults: <see cref="L1SparseOptions"/>.
 /// </summary>
 public sealed class L1SparseMethod(L1SparseOptions? options = null)
-    : DeclaredMethod<L1SparseOptions>(options ?? L1SparseOptions.Reference, L1SparseOptions.Declared, "l1sparse")
+    : DeclaredMethod<L1SparseOptions>(options ?? L1SparseOptions.Reference, L1SparseOptions.Declared, "l1sparse"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 70;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("l1sparse", "ℓ1-sparse unlearning (Jia et al. 2023): fine-tune on D_r with γ_t·‖θ‖₁, γ decaying linearly",
+                L1SparseOptions.Declared, o => new L1SparseMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"l1-sparse: {Options.Epochs} epoch(s) on D_r + γ·‖θ‖₁ (γ {Options.Gamma:G3}, linear decay), SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");

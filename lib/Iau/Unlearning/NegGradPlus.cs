@@ -64,8 +64,18 @@ public sealed record NegGradPlusOptions(
 /// with a seed per cycle). One step = one epoch over D_r. Defaults: <see cref="NegGradPlusOptions"/>.
 /// </summary>
 public sealed class NegGradPlusMethod(NegGradPlusOptions? options = null)
-    : DeclaredMethod<NegGradPlusOptions>(options ?? NegGradPlusOptions.Reference, NegGradPlusOptions.Declared, "neggrad+")
+    : DeclaredMethod<NegGradPlusOptions>(options ?? NegGradPlusOptions.Reference, NegGradPlusOptions.Declared, "neggrad+"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 60;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("neggrad+", "NegGrad+ (Kurmanji et al. 2023): minimise β·L_r − (1−β)·L_f on paired D_r/D_f batches",
+                NegGradPlusOptions.Declared, o => new NegGradPlusMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"NegGrad+: {Options.Epochs} epoch(s), L = {Options.Beta:G4}·L_r − {1 - Options.Beta:G4}·L_f{(Options.Proximal > 0 ? FormattableString.Invariant($" (+ proximal λ {Options.Proximal:G3})") : string.Empty)}, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batches {Options.BatchSize}/{Options.ForgetBatchSize}");

@@ -51,8 +51,18 @@ public sealed record RandomLabelsOptions(
 /// One step = one epoch.
 /// </summary>
 public sealed class RandomLabelsMethod(RandomLabelsOptions? options = null)
-    : DeclaredMethod<RandomLabelsOptions>(options ?? RandomLabelsOptions.Reference, RandomLabelsOptions.Declared, "rl")
+    : DeclaredMethod<RandomLabelsOptions>(options ?? RandomLabelsOptions.Reference, RandomLabelsOptions.Declared, "rl"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 130;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("rl", "Random Labels (Unlearn-Sparse/SalUn RL): train on D_f with random labels together with D_r (10 epochs SGD lr 0.01)",
+                RandomLabelsOptions.Declared, o => new RandomLabelsMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"RL: {Options.Epochs} epoch(s) on D_f with random labels ∪ D_r, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");

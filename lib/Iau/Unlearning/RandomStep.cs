@@ -17,8 +17,18 @@ namespace Iau.Unlearning;
 /// this control comes as close to Retrain as IAU does, IAU's direction carries no information about D_f beyond
 /// the size of its step. Its RTE includes computing IAU's step (it is a control, not a method to time).
 /// </summary>
-public sealed class RandomStepMethod(IauOptions? options = null) : IUnlearningMethod
+public sealed class RandomStepMethod(IauOptions? options = null) : IUnlearningMethod, IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 30;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("random-step", "Control: a step of the norm of IAU's (per parameter tensor) in a seeded random direction",
+                IauOptions.Declare(IauOptions.PaperPreset), o => new RandomStepMethod(o)),
+    ];
+
     /// <summary>The IAU settings whose step size is matched.</summary>
     public IauOptions Options { get; } = options ?? IauOptions.PaperPreset;
 

@@ -15,9 +15,13 @@ public sealed record RetrainOptions(TrainingOptions? Training = null, int? InitS
 /// (Adam lr 1e-3, batch 64, early stopping on validation accuracy; GR if the original used it). Every
 /// other method is measured against it. One step = the whole training run.
 /// </summary>
-public sealed class Retrain(RetrainOptions? options = null) : IUnlearningMethod
+public sealed class Retrain(RetrainOptions? options = null) : IUnlearningMethod, IRegisteredMethods
 {
-    internal static IReadOnlyList<MethodEntry> Entries { get; } =
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 10;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
     [
         new("retrain", "Retrain from scratch on D_r with the original's recipe (the gold standard)",
             "max-epochs=<recipe> patience=<recipe> lr=<recipe> batch=<recipe> gr-alpha=<recipe> init-seed=<original's>",

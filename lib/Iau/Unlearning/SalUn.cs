@@ -61,8 +61,18 @@ public sealed record SalUnOptions(
 /// The mask is computed in <see cref="IUnlearningMethod.Begin"/> and counts towards the unlearning time.
 /// </summary>
 public sealed class SalUnMethod(SalUnOptions? options = null)
-    : DeclaredMethod<SalUnOptions>(options ?? SalUnOptions.Reference, SalUnOptions.Declared, "salun")
+    : DeclaredMethod<SalUnOptions>(options ?? SalUnOptions.Reference, SalUnOptions.Declared, "salun"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 80;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("salun", "SalUn (Fan et al. 2024): saliency mask from ∇L_f, random labels on D_f + true labels on D_r, masked updates",
+                SalUnOptions.Declared, o => new SalUnMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"SalUn: top {Options.Threshold:P0} saliency mask, {Options.Epochs} epoch(s) random labels on D_f + D_r, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batch {Options.BatchSize}");

@@ -105,8 +105,18 @@ public sealed record ScrubOptions(
 /// in train mode, the teacher runs in eval mode under no_grad. One step = one epoch.
 /// </summary>
 public sealed class ScrubMethod(ScrubOptions? options = null)
-    : DeclaredMethod<ScrubOptions>(options ?? ScrubOptions.Reference, ScrubOptions.Declared, "scrub")
+    : DeclaredMethod<ScrubOptions>(options ?? ScrubOptions.Reference, ScrubOptions.Declared, "scrub"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 90;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("scrub", "SCRUB (Kurmanji et al. 2023): teacher–student; max-steps on D_f (KL), min-steps on D_r (γ·CE + α·KL)",
+                ScrubOptions.Declared, o => new ScrubMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"SCRUB: {Options.Epochs} epoch(s), {Options.MaxSteps} with max-steps, γ {Options.Gamma:G3}, α {Options.Alpha:G3}, T {Options.Temperature:G3}, SGD lr {Options.LearningRate:G4}, momentum {Options.Momentum:G3}, wd {Options.WeightDecay:G3}, batches {Options.BatchSize}/{Options.ForgetBatchSize}");

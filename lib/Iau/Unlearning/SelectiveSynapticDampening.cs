@@ -47,8 +47,18 @@ public sealed record SsdOptions(double Lambda = 1, double Alpha = 10, int BatchS
 /// those over D (one step each, mini-batches in a seeded order), then the dampening.
 /// </summary>
 public sealed class SsdMethod(SsdOptions? options = null)
-    : DeclaredMethod<SsdOptions>(options ?? SsdOptions.Reference, SsdOptions.Declared, "ssd")
+    : DeclaredMethod<SsdOptions>(options ?? SsdOptions.Reference, SsdOptions.Declared, "ssd"), IRegisteredMethods
 {
+    /// <inheritdoc />
+    static int IRegisteredMethods.RegistryOrder => 150;
+
+    /// <inheritdoc />
+    static IReadOnlyList<MethodEntry> IRegisteredMethods.Registered =>
+    [
+        MethodEntry.Declared("ssd", "SSD (Foster et al. 2024): dampen weights far more important to D_f than to D (diagonal Fisher), λ = 1, α = 10",
+                SsdOptions.Declared, o => new SsdMethod(o)),
+    ];
+
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant(
         $"SSD: dampen weights with [D_f] > {Options.Alpha:G3}·[D] by min({Options.Lambda:G3}·[D]/[D_f], 1), diagonal Fisher importances, batch {Options.BatchSize}");

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Iau.Unlearning;
 
 /// <summary>A registry entry: a method's name, what it is, and how to build it from settings.</summary>
@@ -23,24 +25,25 @@ public sealed record MethodEntry(string Name, string Summary, string Options, Fu
     public bool Supports(string architecture) => AppliesTo?.Invoke(architecture) ?? true;
 }
 
+/// <summary>
+/// A class that registers unlearning methods. The registry (<see cref="UnlearningMethods"/>) finds every
+/// implementation in the assembly and lists their entries by <see cref="RegistryOrder"/>, which is the order of
+/// tables, charts and the profiles' method lists (and so part of their configuration hashes): a method keeps its
+/// place. Adding a method is one file whose class implements this, plus its test.
+/// </summary>
+internal interface IRegisteredMethods
+{
+    /// <summary>The place of these entries in the registry; unique across the assembly.</summary>
+    static abstract int RegistryOrder { get; }
+
+    /// <summary>The registry entries, in their order.</summary>
+    static abstract IReadOnlyList<MethodEntry> Registered { get; }
+}
+
 /// <summary>Every unlearning method by name.</summary>
 public static class UnlearningMethods
 {
-    private static readonly List<MethodEntry> Entries =
-    [
-        .. Retrain.Entries,
-        MethodEntry.Declared("iau", "IAU, the paper preset: one Adam step (lr 1e-3, fresh state) with g = ∇L̄_r − ∇L̄_f",
-            IauOptions.Declare(IauOptions.PaperPreset), o => new IauMethod(o, "iau")),
-        MethodEntry.Declared("iau-cached", "IAU with ∇L̄_r from the mean training gradient stored with the model (passes over D_f only)",
-            IauOptions.Declare(IauOptions.Cached), o => new IauMethod(o, "iau-cached")),
-        MethodEntry.Declared("ia", "Ablation: IA alone, one Adam step on −∇L̄_f (no gradient correction)",
-            IauOptions.Declare(IauOptions.IaOnly), o => new IauMethod(o, "ia")) with { InComparisons = false },
-        MethodEntry.Declared("random-step", "Control: a step of the norm of IAU's (per parameter tensor) in a seeded random direction",
-            IauOptions.Declare(IauOptions.PaperPreset), o => new RandomStepMethod(o)),
-        .. GradientBaselines.Entries,
-        .. InfluenceBaselines.Entries,
-        .. GradientBaselines.LaterEntries,
-    ];
+    private static readonly List<MethodEntry> Entries = Discover();
 
     /// <summary>All registered methods.</summary>
     public static IReadOnlyList<MethodEntry> All => Entries;
@@ -72,4 +75,35 @@ public static class UnlearningMethods
         settings.ThrowIfUnused(entry.Name);
         return method;
     }
+
+    /// <summary>
+    /// The entries of every <see cref="IRegisteredMethods"/> in this assembly, by <see cref="IRegisteredMethods.RegistryOrder"/>.
+    /// Two classes at one place, or two entries of one name, are a programming error.
+    /// </summary>
+    internal static List<MethodEntry> Discover()
+    {
+        var read = typeof(UnlearningMethods).GetMethod(nameof(Read), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var found = typeof(UnlearningMethods).Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(IRegisteredMethods).IsAssignableFrom(t))
+            .Select(t => (Registration)read.MakeGenericMethod(t).Invoke(null, null)!)
+            .OrderBy(r => r.Order)
+            .ToList();
+        if (found.GroupBy(r => r.Order).FirstOrDefault(g => g.Count() > 1) is { } place)
+        {
+            throw new InvalidOperationException($"Registry place {place.Key} is taken by {string.Join(" and ", place.Select(r => r.Type.Name))}.");
+        }
+
+        var entries = found.SelectMany(r => r.Entries).ToList();
+        if (entries.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } name)
+        {
+            throw new InvalidOperationException($"Method '{name.Key}' is registered twice.");
+        }
+
+        return entries;
+    }
+
+    private static Registration Read<T>()
+        where T : IRegisteredMethods => new(typeof(T), T.RegistryOrder, T.Registered);
+
+    private sealed record Registration(Type Type, int Order, IReadOnlyList<MethodEntry> Entries);
 }
