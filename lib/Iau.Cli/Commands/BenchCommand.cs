@@ -93,7 +93,7 @@ internal static class BenchCommand
     private static void Print(CliContext ctx, RuntimeInfo rt, string title, IReadOnlyList<BenchRow> rows, string? markdownPath)
     {
         var machine = string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} cores, {rt.Threads} threads, device {rt.Device}, TorchSharp {rt.TorchSharpVersion}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTime.UtcNow:yyyy-MM-dd}");
+            $"{Environment.ProcessorCount} cores, {rt.Threads} threads, device {rt.Device}, TorchSharp {rt.TorchSharpVersion}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, malloc {rt.Malloc}, {DateTime.UtcNow:yyyy-MM-dd}");
         var t = new Table().Title(Markup.Escape(title)).AddColumns("measurement", "value", "unit", "peak RSS (MiB)", "notes");
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"`{title}` — {machine}").AppendLine();

@@ -26,7 +26,7 @@ public static class IauRuntime
         options ??= RuntimeOptions.Default;
         lock (Gate)
         {
-            MallocTuning.Apply();
+            var malloc = MallocTuning.Apply();
             var fix = LibTorchSharpLoader.EnsureLoadable();
             bool cuda;
             try
@@ -56,7 +56,7 @@ public static class IauRuntime
 
             device = chosen;
             var version = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
-            return new RuntimeInfo(chosen.ToString(), threads, options.Seed, version, cuda, fix);
+            return new RuntimeInfo(chosen.ToString(), threads, options.Seed, version, cuda, fix, malloc);
         }
     }
 

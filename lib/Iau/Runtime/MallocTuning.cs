@@ -32,7 +32,10 @@ internal static class MallocTuning
 
     private static readonly Lazy<string> Outcome = new(ApplyOnce);
 
-    /// <summary>What was done: "set", or why not (not glibc, settings from the environment).</summary>
+    /// <summary>
+    /// What was done, one line: "set: …" with the values, which settings glibc refused, or why nothing was set (not
+    /// Linux, settings from the environment, no glibc). <see cref="RuntimeInfo.Malloc"/> carries it.
+    /// </summary>
     internal static string Apply() => Outcome.Value;
 
     private static string ApplyOnce()
@@ -51,10 +54,19 @@ internal static class MallocTuning
 
         try
         {
-            var ok = NativeMethods.mallopt(MMmapThreshold, MmapThreshold) == 1
-                & NativeMethods.mallopt(MTrimThreshold, TrimThreshold) == 1
-                & NativeMethods.mallopt(MTopPad, TopPad) == 1;
-            return ok ? "set" : "glibc refused a malloc setting: malloc left as it is";
+            (string Name, int Param, int Value)[] settings =
+            [
+                ("M_MMAP_THRESHOLD", MMmapThreshold, MmapThreshold),
+                ("M_TRIM_THRESHOLD", MTrimThreshold, TrimThreshold),
+                ("M_TOP_PAD", MTopPad, TopPad),
+            ];
+            var refused = settings.Where(x => NativeMethods.mallopt(x.Param, x.Value) != 1).Select(x => x.Name).ToList();
+            return refused.Count switch
+            {
+                0 => $"set: mmap threshold {MmapThreshold >> 20} MiB, trim threshold {TrimThreshold >> 20} MiB, top pad {TopPad >> 20} MiB",
+                3 => "glibc refused every malloc setting: malloc left as it is",
+                _ => $"glibc refused {string.Join(" and ", refused)}; the other malloc settings are set",
+            };
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

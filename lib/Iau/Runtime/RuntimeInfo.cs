@@ -7,10 +7,12 @@ namespace Iau.Runtime;
 /// <param name="TorchSharpVersion">Version of the TorchSharp assembly.</param>
 /// <param name="CudaAvailable">Whether libtorch sees a CUDA device.</param>
 /// <param name="NativeFix">One line describing the libstdc++ workaround, or null when none was needed.</param>
+/// <param name="Malloc">What the kit did to glibc's malloc settings, one line (MallocTuning).</param>
 public sealed record RuntimeInfo(
     string Device,
     int Threads,
     long Seed,
     string TorchSharpVersion,
     bool CudaAvailable,
-    string? NativeFix);
+    string? NativeFix,
+    string Malloc);
