@@ -74,6 +74,11 @@ internal static class ReproduceCommand
                 c.WriteLine(pl.Unmeasured == 0
                     ? $"every estimate comes from recorded timings ({TimingLog.Path})"
                     : $"{pl.Unmeasured} of {pl.Pending} cells have no recorded timing of their kind in {TimingLog.Path}; each counts {CellCosts.UnknownSeconds} s");
+                if (pl.Borrowed > 0)
+                {
+                    c.WriteLine($"{pl.Borrowed} of {pl.Pending} cells have recorded timings only of other settings of their experiment (another recipe, size or profile) and are estimated from those: the estimate can be far off until this profile has run once on this machine");
+                }
+
                 return 0;
             }
 

@@ -37,6 +37,11 @@ public sealed class CellCostsTests
         Assert.Equal((200.0, true), costs.Estimate(Cell("fisher")));
         Assert.Equal((4.0, true), costs.Estimate(Cell("iau")));
         Assert.Equal((CellCosts.UnknownSeconds, false), costs.Estimate(Cell("retrain")));
+
+        // Fisher has records of its own spec; IAU only of another spec (say, the quick recipe); Retrain none at all.
+        Assert.False(costs.Borrowed(Cell("fisher")));
+        Assert.True(costs.Borrowed(Cell("iau")));
+        Assert.False(costs.Borrowed(Cell("retrain")));
     }
 
     [Fact]

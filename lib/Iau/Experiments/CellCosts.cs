@@ -12,8 +12,12 @@ namespace Iau.Experiments;
 /// <param name="Workers">Workers assumed.</param>
 /// <param name="Unmeasured">Pending cells with no recorded timing of their kind (estimated at <see cref="CellCosts.UnknownSeconds"/>).</param>
 /// <param name="PerExperiment">Pending cells and estimated core-seconds per experiment name.</param>
+/// <param name="Borrowed">
+/// Pending cells whose estimate comes only from other settings of their experiment and method (another recipe, size or
+/// profile), which can be far off: a quick run's timings say little about the full recipe.
+/// </param>
 public sealed record ReproductionPlan(int Pending, int Done, double CoreSeconds, double WallSeconds, int Workers, int Unmeasured,
-    IReadOnlyList<(string Experiment, int Cells, double CoreSeconds)> PerExperiment);
+    IReadOnlyList<(string Experiment, int Cells, double CoreSeconds)> PerExperiment, int Borrowed = 0);
 
 /// <summary>
 /// The cost of cells, from the kit's own recorded timings on this machine: every cell a reproduction runs appends
@@ -71,6 +75,13 @@ public sealed class CellCosts
             records.Where(r => r.Signature == signature && r.Method == cell.Method),
             records.Where(r => r.Kind == kind && r.Dataset == cell.Spec.Dataset && r.Model == cell.Spec.Model && r.Method == cell.Method),
             records.Where(r => r.Kind == kind && r.Method == cell.Method));
+    }
+
+    /// <summary>Whether the cell has records only of other settings of its experiment and method (none of its own spec).</summary>
+    internal bool Borrowed(Cell cell)
+    {
+        var signature = Signature(cell.Spec);
+        return Estimate(cell).Measured && !records.Any(r => r.Signature == signature && r.Method == cell.Method);
     }
 
     /// <summary>

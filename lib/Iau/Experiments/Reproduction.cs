@@ -167,7 +167,8 @@ public static class Reproduction
             Makespan(planned, options.EffectiveWorkers),
             options.EffectiveWorkers,
             todo.Count(c => !costs.Estimate(c).Measured),
-            [.. lineages.GroupBy(l => l[0].Spec.Name + "/" + l[0].Spec.ForgetSegment).Select(g => (g.Key, g.Sum(l => l.Count), g.Sum(l => seconds[l])))]);
+            [.. lineages.GroupBy(l => l[0].Spec.Name + "/" + l[0].Spec.ForgetSegment).Select(g => (g.Key, g.Sum(l => l.Count), g.Sum(l => seconds[l])))],
+            todo.Count(costs.Borrowed));
     }
 
     /// <summary>A lineage's cells with their estimated seconds, its shared models (unless started before) in the first.</summary>
