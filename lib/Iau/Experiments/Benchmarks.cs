@@ -90,23 +90,25 @@ public static class Benchmarks
         }
 
         IauModel? batchedFisher = null;
+        FisherForgettingOptions? fisherOptions = null;
         try
         {
             foreach (var method in methods)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var result = UnlearnRow(method, $"unlearn: {method.Name}");
-                if (method is FisherForgettingMethod { Options.Batched: true })
+                if (method is FisherForgettingMethod { Options.Batched: true } fisher)
                 {
                     batchedFisher = result.Model.Clone();
+                    fisherOptions = fisher.Options;
                 }
             }
 
             // Batched Fisher forgetting beside its reference, one backward pass per sample and class: same seed and
             // so the same noise; the weights differ by float rounding in the Fisher.
-            if (batchedFisher is not null)
+            if (batchedFisher is not null && fisherOptions is not null)
             {
-                var reference = new FisherForgettingMethod(((FisherForgettingMethod)methods.First(m => m is FisherForgettingMethod { Options.Batched: true })).Options with { Batched = false });
+                var reference = new FisherForgettingMethod(fisherOptions with { Batched = false });
                 using var result = UnlearnRow(reference, "unlearn: fisher, one sample at a time (reference)", "fisher-loop");
                 Ratio("speed-up of batched Fisher over one sample at a time", "fisher-loop", "fisher");
                 using var scope = torch.NewDisposeScope();

@@ -107,21 +107,13 @@ internal sealed class PerSampleGradients : IDisposable
     /// </summary>
     public Tensor[] Of(Tensor loss, bool retainGraph)
     {
-        var deltas = autograd.grad([loss], layers.Select(l => l.Output!).ToList(), retain_graph: retainGraph);
+        var deltas = Deltas(loss, retainGraph);
         var result = new Tensor[parameterCount];
         using var noGrad = no_grad();
         for (var k = 0; k < layers.Length; k++)
         {
             var (weight, bias) = layers[k].PerSample(deltas[k]);
-            if (layers[k].WeightIndex is { } w)
-            {
-                result[w] = weight!;
-            }
-
-            if (layers[k].BiasIndex is { } b)
-            {
-                result[b] = bias;
-            }
+            layers[k].Put(result, () => weight!, () => bias);
         }
 
         return result;
@@ -136,7 +128,7 @@ internal sealed class PerSampleGradients : IDisposable
     /// </summary>
     public Tensor[] WeightedSquares(Tensor loss, Tensor weights, bool retainGraph)
     {
-        var deltas = autograd.grad([loss], layers.Select(l => l.Output!).ToList(), retain_graph: retainGraph);
+        var deltas = Deltas(loss, retainGraph);
         var result = new Tensor[parameterCount];
         using var noGrad = no_grad();
         var w = weights.to(ScalarType.Float64);
@@ -148,12 +140,12 @@ internal sealed class PerSampleGradients : IDisposable
                 var d2 = deltas[k].to(ScalarType.Float64).Squared();
                 var a2 = layer.Input!.to(ScalarType.Float64).Squared();
                 var wd2 = d2.mul_(w.unsqueeze(1));
-                Put(layer, () => wd2.t().mm(a2), () => wd2.sum(dim: 0));
+                layer.Put(result, () => wd2.t().mm(a2), () => wd2.sum(dim: 0));
                 continue;
             }
 
             var (weight, bias) = layer.PerSample(deltas[k]);
-            Put(layer, () => Weighted(weight!), () => Weighted(bias));
+            layer.Put(result, () => Weighted(weight!), () => Weighted(bias));
         }
 
         return result;
@@ -164,20 +156,11 @@ internal sealed class PerSampleGradients : IDisposable
             shape[0] = perSample.shape[0];
             return perSample.to(ScalarType.Float64).Squared().mul_(w.reshape(shape)).sum(dim: 0);
         }
-
-        void Put(Layer layer, Func<Tensor> weight, Func<Tensor> bias)
-        {
-            if (layer.WeightIndex is { } wi)
-            {
-                result[wi] = weight();
-            }
-
-            if (layer.BiasIndex is { } bi)
-            {
-                result[bi] = bias();
-            }
-        }
     }
+
+    /// <summary>δ = ∂loss/∂z of every hooked layer's output z, in layer order.</summary>
+    private IList<Tensor> Deltas(Tensor loss, bool retainGraph) =>
+        autograd.grad([loss], layers.Select(l => l.Output!).ToList(), retain_graph: retainGraph);
 
     /// <inheritdoc />
     public void Dispose()
@@ -229,6 +212,20 @@ internal sealed class PerSampleGradients : IDisposable
         {
             remover?.remove();
             remover = null;
+        }
+
+        /// <summary>Stores this layer's weight and bias values at their parameter indices, computing only those that are trainable.</summary>
+        public void Put(Tensor[] result, Func<Tensor> weight, Func<Tensor> bias)
+        {
+            if (WeightIndex is { } w)
+            {
+                result[w] = weight();
+            }
+
+            if (BiasIndex is { } b)
+            {
+                result[b] = bias();
+            }
         }
 
         public void Clear()
