@@ -177,6 +177,11 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error)
             {
                 Error.WriteLine($"note: {runtime.NativeFix}");
             }
+
+            if (!FinalizerGuard.IsOn)
+            {
+                Error.WriteLine($"note: {runtime.Finalizers}");
+            }
         }
         else
         {

@@ -1,1 +1,2 @@
+Iau.Cli.Infrastructure.GuardedExec.Ensure(args);
 return Iau.Cli.CliApp.Run(args);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Iau.Cli.Infrastructure;
 using Iau.Data;
 using Iau.Experiments;
 using Iau.Runtime;
@@ -77,7 +78,111 @@ internal static class BenchCommand
             return 0;
         });
         bench.Subcommands.Add(unlearn);
+        bench.Subcommands.Add(Finalizers(ctx, samples, markdown));
         return bench;
+    }
+
+    /// <summary>
+    /// `iau bench finalizers`: TorchSharp's finalizer race (FinalizerGuard) in a child process without the guard and in
+    /// one with it, then the guard's cost: LeNet5 training and evaluation throughput in a child process each way.
+    /// </summary>
+    private static Command Finalizers(CliContext ctx, Option<int> samples, Option<string?> markdown)
+    {
+        var seconds = new Option<int>("--seconds") { Description = "Seconds of the race workload in each child process (1-600).", DefaultValueFactory = _ => 10 };
+        var part = new Option<string?>("--this-process") { Description = "Run one part (race or train) in this process and print its rows as lines (the benchmark's child processes).", Hidden = true };
+        var command = new Command("finalizers", "TorchSharp's finalizer race (environment.md): a workload that exposes it, run without and with the guard (DOTNET_JITMinOpts=1, each in a child process), and the guard's cost on LeNet5 training and evaluation throughput.")
+        {
+            seconds, samples, markdown, part,
+        };
+        command.SetAction(parse =>
+        {
+            var s = parse.GetValue(seconds);
+            Bounds.Count(s, "--seconds", 1, "at least one second", 600, "at most 600 seconds per child process", Bounds.Lifted);
+            CheckMarkdown(parse.GetValue(markdown));
+            var rt = ctx.InitRuntime(parse, 0);
+            if (parse.GetValue(part) is { } only)
+            {
+                ctx.Out.WriteLine($"finalizers\t0\tguard\t{rt.Finalizers}"); // first, in case the part kills the process
+                foreach (var r in only == "race" ? RaceRows(s) : only == "train" ? TrainRows(ctx, parse.GetValue(samples)) : throw new UsageException($"--this-process {only}: use race or train"))
+                {
+                    ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name}\t{r.Value:R}\t{r.Unit}\t{r.Notes}"));
+                }
+
+                return 0;
+            }
+
+            var rows = new List<BenchRow>();
+            var parts = new[] { ("race", s + 120), ("train", 1800) };
+            foreach (var (name, limit) in parts)
+            {
+                var measured = new Dictionary<bool, IReadOnlyList<BenchRow>>();
+                foreach (var guarded in new[] { false, true })
+                {
+                    ctx.Error.WriteLine($"bench: {name}, {(guarded ? "guarded" : "unguarded")}, in a child process");
+                    measured[guarded] = Child(name, guarded, s, parse.GetValue(samples), limit);
+                    rows.AddRange(measured[guarded].Select(r => r with { Name = $"{(guarded ? "guarded" : "unguarded")}: {r.Name}" }));
+                }
+
+                rows.AddRange(measured[true].Where(r => r.Unit == "samples/s")
+                    .Join(measured[false], g => g.Name, u => u.Name, (g, u) => new BenchRow($"guarded / unguarded: {g.Name}", g.Value / u.Value, "ratio", null, "the guard's cost (below 1: slower)")));
+            }
+
+            Print(ctx, rt, "iau bench finalizers", rows, parse.GetValue(markdown));
+            return 0;
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<BenchRow> RaceRows(int seconds)
+    {
+        var r = FinalizerStress.Run(TimeSpan.FromSeconds(seconds), 2);
+        var notes = string.Create(CultureInfo.InvariantCulture, $"{r.Seconds:F1} s, 2 threads beside one collecting; {r.Collections:N0} gen-0 collections; {FinalizerGuard.Describe()}");
+        return
+        [
+            new("race workload: iterations", r.Operations, "count", null, notes),
+            new("race workload: wrong results", r.Wrong, "count", null, "each result checked exactly"),
+            new("race workload: libtorch errors", r.Errors, "count", null, "exceptions from native calls"),
+        ];
+    }
+
+    private static IReadOnlyList<BenchRow> TrainRows(CliContext ctx, int samples)
+    {
+        var data = DatasetLoader.Load("fashion-mnist", new LoadOptions(AllowDownload: false, Progress: ctx.DataProgress()));
+        using var tensors = SplitData.Create(data, DataSplit.Create(data, new SplitOptions()), IauRuntime.Device);
+        return Benchmarks.Train(tensors, "lenet5", samples, 3, Log(ctx));
+    }
+
+    /// <summary>One part in a child process of this CLI with the guard set either way; a child that dies is a row that says how.</summary>
+    private static IReadOnlyList<BenchRow> Child(string part, bool guarded, int seconds, int samples, int limitSeconds)
+    {
+        var (exe, prefix) = GuardedExec.Self() ?? throw new UsageException("the runtime does not say which program runs this CLI; iau bench finalizers needs to start it again");
+        var psi = new System.Diagnostics.ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in prefix.Concat(["bench", "finalizers", "--this-process", part, "--seconds", $"{seconds}", "--samples", $"{samples}"]))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment[FinalizerGuard.Variable] = guarded ? "1" : "0";
+        psi.Environment.Remove(FinalizerGuard.LegacyVariable);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(limitSeconds)))
+        {
+            p.Kill(entireProcessTree: true);
+            return [new($"{part}: child process", clock.Elapsed.TotalSeconds, "s", null, $"stopped after {limitSeconds} s without finishing")];
+        }
+
+        var rows = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).Where(f => f.Length == 4 && f[0] != "finalizers")
+            .Select(f => new BenchRow(f[0], double.Parse(f[1], CultureInfo.InvariantCulture), f[2], null, f[3])).ToList();
+        if (p.ExitCode != 0)
+        {
+            var how = p.ExitCode > 128 ? $"killed by signal {p.ExitCode - 128}{(p.ExitCode == 139 ? " (segmentation fault)" : string.Empty)}" : $"exit code {p.ExitCode}";
+            rows.Add(new($"{part}: child process died", clock.Elapsed.TotalSeconds, "s", null, $"{how} after {clock.Elapsed.TotalSeconds:F1} s"));
+        }
+
+        return rows;
     }
 
     private static void CheckMarkdown(string? path)
@@ -93,7 +198,7 @@ internal static class BenchCommand
     private static void Print(CliContext ctx, RuntimeInfo rt, string title, IReadOnlyList<BenchRow> rows, string? markdownPath)
     {
         var machine = string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} cores, {rt.Threads} threads, device {rt.Device}, TorchSharp {rt.TorchSharpVersion}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, malloc {rt.Malloc}, {DateTime.UtcNow:yyyy-MM-dd}");
+            $"{Environment.ProcessorCount} cores, {rt.Threads} threads, device {rt.Device}, TorchSharp {rt.TorchSharpVersion}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, malloc {rt.Malloc}, finalizers {rt.Finalizers}, {DateTime.UtcNow:yyyy-MM-dd}");
         var t = new Table().Title(Markup.Escape(title)).AddColumns("measurement", "value", "unit", "peak RSS (MiB)", "notes");
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"`{title}` — {machine}").AppendLine();

@@ -56,7 +56,7 @@ public static class IauRuntime
 
             device = chosen;
             var version = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
-            return new RuntimeInfo(chosen.ToString(), threads, options.Seed, version, cuda, fix, malloc);
+            return new RuntimeInfo(chosen.ToString(), threads, options.Seed, version, cuda, fix, malloc, FinalizerGuard.Describe());
         }
     }
 

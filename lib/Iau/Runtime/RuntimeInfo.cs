@@ -8,6 +8,7 @@ namespace Iau.Runtime;
 /// <param name="CudaAvailable">Whether libtorch sees a CUDA device.</param>
 /// <param name="NativeFix">One line describing the libstdc++ workaround, or null when none was needed.</param>
 /// <param name="Malloc">What the kit did to glibc's malloc settings, one line (MallocTuning).</param>
+/// <param name="Finalizers">Whether the process runs guarded against TorchSharp's finalizer race, one line (<see cref="FinalizerGuard"/>).</param>
 public sealed record RuntimeInfo(
     string Device,
     int Threads,
@@ -15,4 +16,5 @@ public sealed record RuntimeInfo(
     string TorchSharpVersion,
     bool CudaAvailable,
     string? NativeFix,
-    string Malloc);
+    string Malloc,
+    string Finalizers);
