@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using Iau.Cli.Commands;
 using Iau.Data;
 using Iau.Runtime;
@@ -151,8 +152,16 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error)
     /// <summary>Runs long work with a progress bar in a terminal, or one line per finished step on <paramref name="lines"/> otherwise.</summary>
     public T WithProgress<T>(string title, TextWriter lines, Func<StepProgress, T> work) => StepProgress.Run(Console, lines, title, work);
 
-    /// <summary>Cancelled on Ctrl+C: long runs stop cleanly (and can be resumed).</summary>
+    /// <summary>
+    /// Cancelled on Ctrl+C and on SIGTERM (Slurm's time limit and scancel, kill): long runs stop cleanly (and can be
+    /// resumed), exit code 130.
+    /// </summary>
     public CancellationToken Cancellation => Cancel.Token;
+
+    /// <summary>Seconds a command that does not watch <see cref="Cancellation"/> gets after SIGTERM before the process ends anyway (exit 143).</summary>
+    internal const int TermGraceSeconds = 20;
+
+    private static PosixSignalRegistration? term;
 
     private CancellationTokenSource Cancel { get; } = CreateCancel();
 
@@ -164,6 +173,15 @@ internal sealed class CliContext(IAnsiConsole console, TextWriter error)
             e.Cancel = true;
             cts.Cancel();
         };
+
+        // SIGTERM (an in-process CliApp.Run in the tests registers once more; the last one holds).
+        term?.Dispose();
+        term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            cts.Cancel();
+            _ = Task.Delay(TimeSpan.FromSeconds(TermGraceSeconds)).ContinueWith(_ => Environment.Exit(128 + 15), TaskScheduler.Default);
+        });
         return cts;
     }
 

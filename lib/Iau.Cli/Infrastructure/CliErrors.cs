@@ -25,7 +25,7 @@ internal static class CliErrors
     /// <summary>Usage: unknown command or option, missing or malformed value, conflicting options.</summary>
     public const int Usage = 2;
 
-    /// <summary>Cancelled with Ctrl+C (128 + SIGINT); a rerun resumes where it stopped.</summary>
+    /// <summary>Cancelled with Ctrl+C (128 + SIGINT) or SIGTERM; a rerun resumes where it stopped.</summary>
     public const int Cancelled = 130;
 
     /// <summary>Writes one line for <paramref name="e"/> (its stack trace too when IAU_DEBUG=1) and returns the exit code.</summary>
