@@ -156,25 +156,15 @@ internal static class BenchCommand
     private static IReadOnlyList<BenchRow> Child(string part, bool guarded, int seconds, int samples, int limitSeconds)
     {
         var (exe, prefix) = GuardedExec.Self() ?? throw new UsageException("the runtime does not say which program runs this CLI; iau bench finalizers needs to start it again");
-        var psi = new System.Diagnostics.ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in prefix.Concat(["bench", "finalizers", "--this-process", part, "--seconds", $"{seconds}", "--samples", $"{samples}"]))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment[FinalizerGuard.Variable] = guarded ? "1" : "0";
-        psi.Environment.Remove(FinalizerGuard.LegacyVariable);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        _ = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(limitSeconds)))
+        using var p = ChildProcess.Start(exe, prefix.Concat(["bench", "finalizers", "--this-process", part, "--seconds", $"{seconds}", "--samples", $"{samples}"]),
+            new Dictionary<string, string?> { [FinalizerGuard.Variable] = guarded ? "1" : "0", [FinalizerGuard.LegacyVariable] = null });
+        if (!p.Wait(TimeSpan.FromSeconds(limitSeconds)))
         {
-            p.Kill(entireProcessTree: true);
             return [new($"{part}: child process", clock.Elapsed.TotalSeconds, "s", null, $"stopped after {limitSeconds} s without finishing")];
         }
 
-        var rows = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).Where(f => f.Length == 4 && f[0] != "finalizers")
+        var rows = p.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).Where(f => f.Length == 4 && f[0] != "finalizers")
             .Select(f => new BenchRow(f[0], double.Parse(f[1], CultureInfo.InvariantCulture), f[2], null, f[3])).ToList();
         if (p.ExitCode != 0)
         {

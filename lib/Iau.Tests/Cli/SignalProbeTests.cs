@@ -15,15 +15,7 @@ public sealed class SignalProbeTests : IDisposable
     {
         var data = tmp.File("data");
         CliProbe.WriteLearnable(data);
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Iau.Cli")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "train", "--model", "mlp", "--max-epochs", "100000", "--patience", "100000", "--out", tmp.File("m.ckpt"), "--data-path", data, "--no-verify", "--no-download", "--threads", "1" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
+        using var p = CliRunner.Start(["train", "--model", "mlp", "--max-epochs", "100000", "--patience", "100000", "--out", tmp.File("m.ckpt"), "--data-path", data, "--no-verify", "--no-download", "--threads", "1"]);
         await Task.Delay(TimeSpan.FromSeconds(8)); // past start-up, into the epochs
         Assert.False(p.HasExited, "training ended before the signal");
         using (var kill = Process.Start("kill", ["-TERM", $"{p.Id}"]))
@@ -32,9 +24,8 @@ public sealed class SignalProbeTests : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await p.WaitForExitAsync(limit.Token);
-        var (output, errors) = (await stdout, await stderr);
+        Assert.True(p.Wait(TimeSpan.FromMinutes(1)), "still running a minute after SIGTERM");
+        var (output, errors) = (p.Output, p.Errors);
         Assert.True(p.ExitCode == 130, $"exit {p.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s\n{output}\n{errors}");
         Assert.Equal(["cancelled (run the same command again to resume)."], CliProbe.ErrorLines(errors));
         Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Iau.Runtime;
 
@@ -32,27 +31,12 @@ public sealed class FinalizerGuardTests
     [Theory]
     [InlineData(null, "guarded (DOTNET_JITMinOpts=1)")]
     [InlineData("0", "exposed to TorchSharp's finalizer race")]
-    public async Task The_cli_starts_itself_again_with_the_guard_unless_the_environment_chose(string? value, string expected)
+    public void The_cli_starts_itself_again_with_the_guard_unless_the_environment_chose(string? value, string expected)
     {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Iau.Cli")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "bench", "finalizers", "--this-process", "race", "--seconds", "1" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment.Remove(FinalizerGuard.Variable);
-        psi.Environment.Remove("COMPlus_JITMinOpts");
-        if (value is not null)
-        {
-            psi.Environment[FinalizerGuard.Variable] = value;
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await p.WaitForExitAsync(limit.Token);
-        var (output, errors) = (await stdout, await stderr);
+        using var p = Iau.Tests.Cli.CliRunner.Start(["bench", "finalizers", "--this-process", "race", "--seconds", "1"],
+            new Dictionary<string, string?> { [FinalizerGuard.Variable] = value, [FinalizerGuard.LegacyVariable] = null });
+        Assert.True(p.Wait(TimeSpan.FromMinutes(2)), "the CLI ran for 2 minutes");
+        var (output, errors) = (p.Output, p.Errors);
         var lines = output.Split('\n');
         Assert.StartsWith($"finalizers\t0\tguard\t{expected}", lines[0], StringComparison.Ordinal);
         Assert.Equal(value is null, !errors.Contains("note: exposed to TorchSharp's finalizer race", StringComparison.Ordinal));
