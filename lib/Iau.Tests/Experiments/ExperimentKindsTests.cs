@@ -215,7 +215,7 @@ public sealed class ExperimentKindsTests : IDisposable
             Experiments =
             [
                 .. headline.Select(e => e with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, MethodOptions = cut, Seeds = e.Seeds.Take(e.ForgetClass is null ? 2 : 1).ToList() }),
-                stream with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, Methods = ["iau", "retrain", "ft"], MethodOptions = cut, Seeds = [1], Requests = 2, Sweep = [2] },
+                stream with { TrainLimit = 200, MaxEpochs = 1, ShadowEpochs = 1, Methods = ["iau", "retrain", "ft"], MethodOptions = cut, Seeds = [1], Requests = 2, CacheRefreshes = [2] },
             ],
         };
         var o = Options("fmnist-paper");

@@ -86,7 +86,7 @@ public sealed class ReproductionTests : IDisposable
     {
         var o = Options("audit");
         var profile = new Profile("tiny-audit", "test", [
-            new(ExperimentKind.Audit, "fashion-mnist", "logreg", ["retrain", "iau"], [0], MaxEpochs: 1, TrainLimit: 200, Sweep: [6]),
+            new(ExperimentKind.Audit, "fashion-mnist", "logreg", ["retrain", "iau"], [0], MaxEpochs: 1, TrainLimit: 200, PoolSizes: [6]),
         ]);
         var first = Reproduction.Run(profile, o);
         Assert.Equal(3, first.Run);
@@ -142,7 +142,7 @@ public sealed class ReproductionTests : IDisposable
     {
         var o = Options("stream");
         var spec = new ExperimentSpec(ExperimentKind.Sequential, "fashion-mnist", "logreg", ["iau", "retrain", "ga"], [0],
-            ForgetRatio: 0.02, MaxEpochs: 2, TrainLimit: 200, Sweep: [1], Requests: 6, ShadowEpochs: 1);
+            ForgetRatio: 0.02, MaxEpochs: 2, TrainLimit: 200, CacheRefreshes: [1], Requests: 6, ShadowEpochs: 1);
         var profile = new Profile("stream", "test", [spec]);
         Assert.Equal(6, Reproduction.Run(profile, o).Run);
         var rows = ResultsStore.Read(o.ResultsPath);

@@ -47,7 +47,11 @@ public enum ExperimentKind
 /// <param name="Patience">Early-stopping patience.</param>
 /// <param name="TrainLimit">Use only this many training samples (valid: a quarter of it); null = all.</param>
 /// <param name="MethodOptions">Per-method options ("key=value"), e.g. shorter baselines for quick profiles.</param>
-/// <param name="Sweep">Sweep values (meaning depends on the kind: forget ratios, retain sizes, α, …).</param>
+/// <param name="ForgetRatios">Efficiency: the forget ratios of the time-against-|D_f| sweep (null: <paramref name="ForgetRatio"/> alone).</param>
+/// <param name="GrAlphas">Sensitivity: the gradient-restriction α values of the original (null: <paramref name="GrAlpha"/> alone).</param>
+/// <param name="RemovedCounts">Convex: the numbers m of samples removed (null: 10).</param>
+/// <param name="CacheRefreshes">Sequential: the intervals r (in requests) at which cached IAU refreshes its cache (null: none).</param>
+/// <param name="PoolSizes">Audit: the pool sizes N (null: <see cref="Audit.AuditOptions.SmokePool"/>).</param>
 /// <param name="Requests">Number of deletion requests (Sequential).</param>
 /// <param name="ShadowEpochs">Epochs of the shadow model(s) of the membership-inference attack.</param>
 /// <param name="Shadows">Number of shadow models (quick MIA preset; the paper preset uses its own three).</param>
@@ -63,7 +67,8 @@ public enum ExperimentKind
 /// </param>
 /// <remarks>
 /// A cell's hash is the JSON of its spec (see <c>Reproduction.Hash</c>); properties added after the first
-/// release are left out of that JSON while they hold their defaults, so existing cells keep their hashes.
+/// release are left out of that JSON while they hold their defaults, so existing cells keep their hashes. The five
+/// sweep fields (one meaning each) are written as the single "Sweep" list they replaced, in its place.
 /// </remarks>
 public sealed record ExperimentSpec(
     ExperimentKind Kind,
@@ -77,15 +82,29 @@ public sealed record ExperimentSpec(
     int Patience = 10,
     int? TrainLimit = null,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? MethodOptions = null,
-    IReadOnlyList<double>? Sweep = null,
-    int Requests = 5,
-    int ShadowEpochs = 10,
-    int Shadows = 1,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int? ForgetClass = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Protocol Protocol = Protocol.Kit,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] MiaPreset Mia = MiaPreset.Quick,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int ReferenceModels = 0)
+    [property: JsonIgnore] IReadOnlyList<double>? ForgetRatios = null,
+    [property: JsonIgnore] IReadOnlyList<double>? GrAlphas = null,
+    [property: JsonIgnore] IReadOnlyList<int>? RemovedCounts = null,
+    [property: JsonIgnore] IReadOnlyList<int>? CacheRefreshes = null,
+    [property: JsonIgnore] IReadOnlyList<int>? PoolSizes = null,
+    [property: JsonPropertyOrder(1)] int Requests = 5,
+    [property: JsonPropertyOrder(1)] int ShadowEpochs = 10,
+    [property: JsonPropertyOrder(1)] int Shadows = 1,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault), JsonPropertyOrder(1)] int? ForgetClass = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault), JsonPropertyOrder(1)] Protocol Protocol = Protocol.Kit,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault), JsonPropertyOrder(1)] MiaPreset Mia = MiaPreset.Quick,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault), JsonPropertyOrder(1)] int ReferenceModels = 0)
 {
+    /// <summary>Which sweep field each kind reads (a kind absent here reads none).</summary>
+    private static readonly Dictionary<ExperimentKind, string> SweepOf = new()
+    {
+        [ExperimentKind.Efficiency] = nameof(ForgetRatios),
+        [ExperimentKind.Sensitivity] = nameof(GrAlphas),
+        [ExperimentKind.Convex] = nameof(RemovedCounts),
+        [ExperimentKind.Sequential] = nameof(CacheRefreshes),
+        [ExperimentKind.Audit] = nameof(PoolSizes),
+    };
+
     /// <summary>The split seed of the official protocol (the authors' data_train_valid.py default, --seed 1).</summary>
     public const int OfficialSplitSeed = 1;
 
@@ -93,6 +112,7 @@ public sealed record ExperimentSpec(
     public int TrainingSeed(int seed) => Protocol == Protocol.Official ? OfficialSplitSeed : seed;
 
     /// <summary>Short name, e.g. "main/fashion-mnist/lenet5".</summary>
+    [JsonPropertyOrder(1)]
     public string Name => $"{Kind.ToString().ToLowerInvariant()}/{Dataset}/{Model}";
 
     /// <summary>The forget set as a key segment: "ratio=0.05" (random) or "class=3" (class-wise).</summary>
@@ -100,6 +120,38 @@ public sealed record ExperimentSpec(
     public string ForgetSegment => ForgetClass is int k
         ? "class=" + k.ToString(CultureInfo.InvariantCulture)
         : "ratio=" + ForgetRatio.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The sweep fields in the spec's JSON as it was written before they were split by meaning: one list named "Sweep",
+    /// after <see cref="MethodOptions"/> (every property after it is ordered 1), so that the hash of every existing cell
+    /// stays what it was. At most one field is set (<see cref="CheckSweeps"/>).
+    /// </summary>
+    [JsonInclude]
+    [JsonPropertyName("Sweep")]
+    private IReadOnlyList<double>? SweepJson =>
+        ForgetRatios ?? GrAlphas ?? (RemovedCounts ?? CacheRefreshes ?? PoolSizes)?.Select(v => (double)v).ToList();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming a sweep field that this spec's kind does not read.</summary>
+    public void CheckSweeps()
+    {
+        var set = new (string Name, bool IsSet)[]
+        {
+            (nameof(ForgetRatios), ForgetRatios is not null),
+            (nameof(GrAlphas), GrAlphas is not null),
+            (nameof(RemovedCounts), RemovedCounts is not null),
+            (nameof(CacheRefreshes), CacheRefreshes is not null),
+            (nameof(PoolSizes), PoolSizes is not null),
+        };
+        var read = SweepOf.GetValueOrDefault(Kind);
+        foreach (var (name, isSet) in set)
+        {
+            if (isSet && name != read)
+            {
+                throw new ArgumentException(
+                    $"{Name}: {name} is set, but a {Kind} experiment reads {(read is null ? "no sweep" : read)}.");
+            }
+        }
+    }
 
     /// <summary>Options of one method (empty when none are set).</summary>
     public IReadOnlyList<string> OptionsFor(string method) =>

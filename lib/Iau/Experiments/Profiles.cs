@@ -21,24 +21,28 @@ public static class Profiles
     /// <summary>The comparison's methods on logistic regression: the same, then certified removal.</summary>
     private static readonly string[] LogRegMethods = [.. UnlearningMethods.ComparedOn(LogisticRegression.Name)];
 
-    /// <summary>Shortened baselines for the quick and smoke profiles (documented as such).</summary>
+    /// <summary>
+    /// Shortened baselines for the quick and smoke profiles (documented as such), written as typed settings: each
+    /// entry is the key=value form (<see cref="MethodOptions{T}.Pairs"/>) of the method's reference settings with the
+    /// changes shown, which is what the spec carries and hashes.
+    /// </summary>
     private static readonly Dictionary<string, IReadOnlyList<string>> Shortened = new()
     {
-        ["ft"] = ["epochs=2"],
-        ["l1sparse"] = ["epochs=2"],
-        ["neggrad+"] = ["epochs=2"],
-        ["salun"] = ["epochs=2"],
-        ["rl"] = ["epochs=2"],
-        ["scrub"] = ["epochs=1"],
-        ["fisher"] = ["max-samples=1000"],
-        ["iu"] = ["iterations=20", "hessian-samples=2000"],
+        ["ft"] = FineTuneOptions.Declared.Pairs(o => o with { Epochs = 2 }),
+        ["l1sparse"] = L1SparseOptions.Declared.Pairs(o => o with { Epochs = 2 }),
+        ["neggrad+"] = NegGradPlusOptions.Declared.Pairs(o => o with { Epochs = 2 }),
+        ["salun"] = SalUnOptions.Declared.Pairs(o => o with { Epochs = 2 }),
+        ["rl"] = RandomLabelsOptions.Declared.Pairs(o => o with { Epochs = 2 }),
+        ["scrub"] = ScrubOptions.Declared.Pairs(o => o with { Epochs = 1 }),
+        ["fisher"] = FisherForgettingOptions.Declared.Pairs(o => o with { MaxSamples = 1000 }),
+        ["iu"] = InfluenceBaselines.IuOptions.Pairs(o => o with { CgIterations = 20, HessianSamples = 2000 }),
     };
 
     /// <summary>Smoke: the shortened baselines cut further (tiny data; checks the pipeline, not the numbers).</summary>
     private static Dictionary<string, IReadOnlyList<string>> SmokeOptions { get; } = new(Shortened)
     {
-        ["fisher"] = ["max-samples=100"],
-        ["iu"] = ["iterations=5", "hessian-samples=500"],
+        ["fisher"] = FisherForgettingOptions.Declared.Pairs(o => o with { MaxSamples = 100 }),
+        ["iu"] = InfluenceBaselines.IuOptions.Pairs(o => o with { CgIterations = 5, HessianSamples = 500 }),
     };
 
     /// <summary>The methods of the profiles' forgetting audit (beside the two floors: a second retrained pool, and the originals).</summary>
@@ -54,7 +58,7 @@ public static class Profiles
     /// </summary>
     private static ExperimentSpec StreamOf(int? trainLimit, int maxEpochs, int[] seeds, Protocol protocol = Protocol.Kit) => new(
         ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau", "retrain", "ft", "ga", "neggrad+", "l1sparse", "rl", "salun", "scrub"], seeds,
-        ForgetRatio: 0.005, MaxEpochs: maxEpochs, TrainLimit: trainLimit, MethodOptions: Shortened, Sweep: [1, 2, 5], Requests: 20, ShadowEpochs: 3, Protocol: protocol);
+        ForgetRatio: 0.005, MaxEpochs: maxEpochs, TrainLimit: trainLimit, MethodOptions: Shortened, CacheRefreshes: [1, 2, 5], Requests: 20, ShadowEpochs: 3, Protocol: protocol);
 
     /// <summary>The class the quick and smoke profiles forget in the class-wise experiment (Fashion-MNIST: T-shirt/top).</summary>
     public const int QuickForgetClass = 0;
@@ -77,13 +81,13 @@ public static class Profiles
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ReferenceModels: 1),
             new(ExperimentKind.Main, "fashion-mnist", "logreg", LogRegMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ReferenceModels: 1),
-            new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0.01, 0.05, 0.1]),
+            new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 2, TrainLimit: 2000, ForgetRatios: [0.01, 0.05, 0.1]),
             new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 2, TrainLimit: 2000, ShadowEpochs: 2),
-            new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, Sweep: [0, 0.005], ShadowEpochs: 2),
-            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau", "retrain", "ft"], [0], ForgetRatio: 0.01, MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, Sweep: [2], Requests: 6),
-            new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, Sweep: [5, 20, 50]),
+            new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 2, TrainLimit: 2000, GrAlphas: [0, 0.005], ShadowEpochs: 2),
+            new(ExperimentKind.Sequential, "fashion-mnist", "lenet5", ["iau", "retrain", "ft"], [0], ForgetRatio: 0.01, MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, CacheRefreshes: [2], Requests: 6),
+            new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 2000, RemovedCounts: [5, 20, 50]),
             new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, ShadowEpochs: 2, ForgetClass: QuickForgetClass, ReferenceModels: 1),
-            new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, Sweep: [6]),
+            new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 2, TrainLimit: 2000, MethodOptions: SmokeOptions, PoolSizes: [6]),
         ]);
 
     /// <summary>The default main job: Fashion-MNIST, LeNet5 and logistic regression, 3 seeds, every experiment.</summary>
@@ -96,11 +100,11 @@ public static class Profiles
         [
             new(ExperimentKind.Main, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
             new(ExperimentKind.Main, "fashion-mnist", "logreg", LogRegMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ReferenceModels: 1),
-            new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 4, Sweep: [0.01, 0.02, 0.05, 0.1]),
+            new(ExperimentKind.Efficiency, "fashion-mnist", "lenet5", ["iau", "iau-cached", "ga"], [0], MaxEpochs: 4, ForgetRatios: [0.01, 0.02, 0.05, 0.1]),
             new(ExperimentKind.Ablation, "fashion-mnist", "lenet5", ["ia", "iau"], [0], MaxEpochs: 4, ShadowEpochs: 3),
-            new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, Sweep: [0, 0.001, 0.005, 0.01], ShadowEpochs: 3),
+            new(ExperimentKind.Sensitivity, "fashion-mnist", "lenet5", ["iau"], [0], MaxEpochs: 4, GrAlphas: [0, 0.001, 0.005, 0.01], ShadowEpochs: 3),
             StreamOf(10_000, maxEpochs: 4, [0, 1, 2]),
-            new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 10_000, Sweep: [10, 50, 200, 1000]),
+            new(ExperimentKind.Convex, "fashion-mnist", "logreg", ["iau", "iu", "certified"], [0], TrainLimit: 10_000, RemovedCounts: [10, 50, 200, 1000]),
 
             // Added after the first committed quick run; new cells only (the rows above keep their keys and hashes,
             // and these reuse their cached originals and shadow attacks): random 10% and class-wise forgetting.
@@ -108,7 +112,7 @@ public static class Profiles
             new(ExperimentKind.ClassWise, "fashion-mnist", "lenet5", AllMethods, [0, 1, 2], MaxEpochs: 4, MethodOptions: Shortened, ShadowEpochs: 3, ForgetClass: QuickForgetClass, ReferenceModels: 1),
 
             // The forgetting audit on a 10,000-sample subset, 8 models per pool (iau audit --pool 64 for the default size).
-            new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 4, TrainLimit: 10_000, MethodOptions: Shortened, Sweep: [AuditOptions.SmokePool]),
+            new(ExperimentKind.Audit, "fashion-mnist", "lenet5", AuditMethods, [0], MaxEpochs: 4, TrainLimit: 10_000, MethodOptions: Shortened, PoolSizes: [AuditOptions.SmokePool]),
         ]);
 
     /// <summary>The paper's grid (needs the datasets and, realistically, a GPU).</summary>
@@ -155,7 +159,7 @@ public static class Profiles
         }
 
         yield return new(ExperimentKind.Ablation, dataset, model, ["ia", "iau"], seeds);
-        yield return new(ExperimentKind.Efficiency, dataset, model, ["iau", "iau-cached", "ga"], [0], Sweep: [0.01, 0.02, 0.05, 0.1]);
+        yield return new(ExperimentKind.Efficiency, dataset, model, ["iau", "iau-cached", "ga"], [0], ForgetRatios: [0.01, 0.02, 0.05, 0.1]);
         yield return new(ExperimentKind.ClassWise, dataset, model, AllMethods, seeds, ForgetClass: 0);
     }
 }

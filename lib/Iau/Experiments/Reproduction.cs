@@ -259,6 +259,7 @@ public static class Reproduction
         var cells = new List<Cell>();
         foreach (var spec in profile.Experiments)
         {
+            spec.CheckSweeps();
             var plan = ExperimentRegistry.Get(spec.Kind).Plan(spec, recipes).ToList();
             foreach (var seed in spec.Seeds)
             {

@@ -7,7 +7,7 @@ namespace Iau.Experiments;
 
 /// <summary>
 /// The per-example forgetting audit (<see cref="ForgettingAudit"/>: the NeurIPS 2023 challenge's ε-score and U-LiRA)
-/// as an experiment of the profiles. For every pool size N in the spec's <see cref="ExperimentSpec.Sweep"/> (default
+/// as an experiment of the profiles. For every pool size N in the spec's <see cref="ExperimentSpec.PoolSizes"/> (default
 /// <see cref="AuditOptions.SmokePool"/>), design (b): N originals (training seeds 1..N) on the seed's split, each
 /// unlearned once by every method, scored against N models retrained on D_r. One cell (and row) per method, plus
 /// the two noise floors at the same N, under the names of the kit's two reference rows: <c>retrain</c> (a second pool
@@ -108,5 +108,5 @@ internal sealed class AuditExperiment : IExperiment
     }
 
     private static IEnumerable<int> Pools(ExperimentSpec spec) =>
-        (spec.Sweep ?? [AuditOptions.SmokePool]).Select(v => (int)Math.Round(v));
+        spec.PoolSizes ?? [AuditOptions.SmokePool];
 }

@@ -22,7 +22,7 @@ internal sealed class ConvexExperiment : IExperiment
     /// <inheritdoc />
     public IEnumerable<CellPlan> Plan(ExperimentSpec spec, RecipeBook recipes)
     {
-        foreach (var m in spec.Sweep ?? [10])
+        foreach (var m in spec.RemovedCounts ?? [10])
         {
             var v = ExperimentContext.Invariant($"removed={m}");
             yield return new(v, "all", [v]);
@@ -58,11 +58,13 @@ internal sealed class ConvexExperiment : IExperiment
         shift.Combine(1, thetaStar, -1);
         var shiftNorm = shift.Norm();
         metrics[Metric.ShiftNorm] = shiftNorm;
-        foreach (var (name, settings) in new (string, string[])[] { ("iau", []), ("iu", ["solver=exact", "damping=0"]), ("certified", [ExperimentContext.Invariant($"lambda={l2}")]) })
+        // IU undamped with the objective's own μ: exact above, CG run far (200 iterations, tolerance 1e-8) for models too
+        // large for the exact Hessian.
+        var iu = star.ParameterCount > ExactHessian.DefaultMaxParameters
+            ? InfluenceBaselines.IuOptions.Pairs(o => o with { Solver = InverseHvpSolver.Cg, Damping = 0, CgIterations = 200, CgTolerance = 1e-8, L2 = l2 })
+            : InfluenceBaselines.IuOptions.Pairs(o => o with { Solver = InverseHvpSolver.Exact, Damping = 0, L2 = l2 });
+        foreach (var (name, methodSettings) in new (string, IReadOnlyList<string>)[] { ("iau", []), ("iu", iu), ("certified", [ExperimentContext.Invariant($"lambda={l2}")]) })
         {
-            var methodSettings = name == "iu" && star.ParameterCount > ExactHessian.DefaultMaxParameters
-                ? ["solver=cg", "damping=0", "iterations=200", "tolerance=1e-8", ExperimentContext.Invariant($"l2={l2}")]
-                : name == "iu" ? [.. settings, ExperimentContext.Invariant($"l2={l2}")] : settings;
             using var r = Unlearner.Run(UnlearningMethods.Create(name, MethodSettings.Parse(methodSettings)), star, udata, unlearning, cancellationToken: context.CancellationToken);
             using var theta = new ParameterVector(Gradients.Trainable(r.Model).Select(p => p.detach().clone()).ToArray());
             using var err = theta.Clone();

@@ -18,7 +18,7 @@ internal sealed class EfficiencyExperiment : IExperiment
     public IEnumerable<CellPlan> Plan(ExperimentSpec spec, RecipeBook recipes)
     {
         var applicable = ExperimentContext.Applicable(spec);
-        foreach (var r in spec.Sweep ?? [spec.ForgetRatio])
+        foreach (var r in spec.ForgetRatios ?? [spec.ForgetRatio])
         {
             foreach (var m in applicable)
             {

@@ -14,7 +14,7 @@ internal sealed class SensitivityExperiment : IExperiment
     /// <inheritdoc />
     public IEnumerable<CellPlan> Plan(ExperimentSpec spec, RecipeBook recipes)
     {
-        foreach (var a in spec.Sweep ?? [spec.GrAlpha])
+        foreach (var a in spec.GrAlphas ?? [spec.GrAlpha])
         {
             yield return new(ExperimentContext.Invariant($"alpha={a}"), "iau", [ExperimentContext.Invariant($"alpha={a}")]);
         }

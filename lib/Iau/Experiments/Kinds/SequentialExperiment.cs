@@ -13,7 +13,7 @@ namespace Iau.Experiments;
 /// <list type="bullet">
 /// <item><c>iau-exact</c>: IAU with both gradients recomputed at the current weights (<see cref="SequentialUnlearning"/>);</item>
 /// <item><c>iau-cached</c>: IAU from the gradient stored with the original, never refreshed; <c>iau-cached-r{r}</c>: the same,
-/// refreshed every r requests (<see cref="CacheRefresh"/>; r from the spec's <see cref="ExperimentSpec.Sweep"/>);</item>
+/// refreshed every r requests (<see cref="CacheRefresh"/>; r from the spec's <see cref="ExperimentSpec.CacheRefreshes"/>);</item>
 /// <item>every other method of the spec applies its own update per request, with that request as D_f and what remains
 /// after it as D_r;</item>
 /// <item><c>original</c>: the control that answers nothing.</item>
@@ -45,8 +45,8 @@ internal sealed class SequentialExperiment : IExperiment
     internal static IReadOnlyList<int> Checkpoints(ExperimentSpec spec) =>
         [.. Enumerable.Range(1, spec.Requests).Where(j => j % CheckpointStride == 0 || j == spec.Requests)];
 
-    /// <summary>The refresh intervals of cached IAU in the stream (the spec's sweep).</summary>
-    private static IEnumerable<int> Refreshes(ExperimentSpec spec) => (spec.Sweep ?? []).Select(v => (int)Math.Round(v)).Distinct();
+    /// <summary>The refresh intervals of cached IAU in the stream.</summary>
+    private static IEnumerable<int> Refreshes(ExperimentSpec spec) => (spec.CacheRefreshes ?? []).Distinct();
 
     /// <inheritdoc />
     public IEnumerable<CellPlan> Plan(ExperimentSpec spec, RecipeBook recipes)

@@ -233,6 +233,21 @@ public sealed class MethodOptions<T> : IMethodOptions
         crossCheck?.Invoke(value);
     }
 
+    /// <summary>
+    /// The key=value pairs that turn <see cref="Defaults"/> into <c>change(Defaults)</c>: every option whose value differs,
+    /// in declaration order, after the value is validated. Code that sets method options (the profiles, the experiment
+    /// kinds) writes them through this as typed records, so an option the method does not have does not compile and a
+    /// value out of range fails where it is written; the pairs are the form a spec carries and hashes, and the form
+    /// <c>--option</c> takes, so each method reads typed and text options through the one declaration.
+    /// </summary>
+    public IReadOnlyList<string> Pairs(Func<T, T> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var value = change(Defaults);
+        Validate(value);
+        return [.. options.Where(o => o.Format(value) != o.Format(Defaults)).Select(o => $"{o.Key}={o.Format(value)}")];
+    }
+
     /// <inheritdoc />
     public string Help() => Help(Defaults);
 
