@@ -36,11 +36,21 @@ internal sealed class ChildProcess : IDisposable
 
     /// <summary>
     /// Starts <paramref name="program"/> with <paramref name="arguments"/> in this process's environment changed by
-    /// <paramref name="environment"/>: a variable set to a value is set, one set to null is removed.
+    /// <paramref name="environment"/>: a variable set to a value is set, one set to null is removed. It runs in
+    /// <paramref name="workingDirectory"/>, or this process's current folder when that is null.
     /// </summary>
-    public static ChildProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ChildProcess Start(
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? "",
+        };
         foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);
@@ -61,7 +71,10 @@ internal sealed class ChildProcess : IDisposable
         return new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"{program} did not start"));
     }
 
-    /// <summary>Waits for the process to end: true if it did within <paramref name="limit"/>; otherwise kills it and its children and returns false.</summary>
+    /// <summary>
+    /// Waits for the process to end: true if it did within <paramref name="limit"/> (<see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits without a limit); otherwise kills it and its children and returns false.
+    /// </summary>
     public bool Wait(TimeSpan limit)
     {
         if (process.WaitForExit(limit))

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Iau.Cli.Infrastructure;
 using Iau.Experiments;
 using Iau.Tests.Data;
 using Xunit.Abstractions;
@@ -274,51 +274,12 @@ public sealed class SlurmClusterTests(ITestOutputHelper output) : IDisposable
 
     private static string Tail(string s) => s.Length > 4000 ? "…" + s[^4000..] : s;
 
+    /// <summary>Runs a command in the repository with <paramref name="env"/> added to this environment, without a time limit (the cluster's jobs bound themselves).</summary>
     private static (int Code, string Output, string Error) Run(Dictionary<string, string> env, string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Repo!,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{file} did not start");
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        p.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stdout)
-                {
-                    stdout.AppendLine(e.Data);
-                }
-            }
-        };
-        p.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.ToString(), stderr.ToString());
+        using var p = ChildProcess.Start(file, args, env.ToDictionary(e => e.Key, e => (string?)e.Value), Repo!);
+        p.Wait(Timeout.InfiniteTimeSpan);
+        return (p.ExitCode, p.Output, p.Errors);
     }
 
     private static string? FindRepo()
